@@ -422,6 +422,33 @@ void write_padding_chunk(writer& w, std::size_t n) noexcept {
     write_chunk(w, chunk_type::padding1, [&] { w.fill(0xff, n); });
 }
 
+drop_reason check_chunk(const chunk_view& c) noexcept {
+    switch (static_cast<chunk_type>(c.type)) {
+    case chunk_type::ihello: return parse_ihello(c.value).error();
+    case chunk_type::forwarded_ihello: return parse_forwarded_ihello(c.value).error();
+    case chunk_type::rhello: return parse_rhello(c.value).error();
+    case chunk_type::redirect: return parse_redirect(c.value).error();
+    case chunk_type::rhello_cookie_change: return parse_rhello_cookie_change(c.value).error();
+    case chunk_type::iikeying: return parse_iikeying(c.value).error();
+    case chunk_type::rikeying: return parse_rikeying(c.value).error();
+    case chunk_type::packet_fragment: return parse_packet_fragment(c.value).error();
+    case chunk_type::ping: return parse_ping(c.value).error();
+    case chunk_type::ping_reply: return parse_ping_reply(c.value).error();
+    case chunk_type::user_data: return parse_user_data(c.value).error();
+    case chunk_type::next_user_data: return parse_next_user_data(c.value).error();
+    case chunk_type::data_ack_bitmap: return parse_data_ack_bitmap(c.value).error();
+    case chunk_type::data_ack_ranges: return parse_data_ack_ranges(c.value).error();
+    case chunk_type::buffer_probe: return parse_buffer_probe(c.value).error();
+    case chunk_type::flow_exception_report: return parse_flow_exception_report(c.value).error();
+    case chunk_type::session_close_request: return parse_session_close_request(c.value).error();
+    case chunk_type::session_close_ack: return parse_session_close_ack(c.value).error();
+    case chunk_type::padding0:
+    case chunk_type::padding1:
+    case chunk_type::ecn_report: return drop_reason::none;
+    }
+    return drop_reason::unknown_chunk;
+}
+
 result<epd_view> parse_epd(bytes epd) noexcept {
     epd_view e;
     option_reader r(epd);

@@ -6,6 +6,7 @@
 
 #include "dataplane/wire/address.hpp"
 #include "dataplane/wire/bytes.hpp"
+#include "dataplane/wire/packet.hpp"
 
 namespace strato::wire {
 
@@ -197,6 +198,11 @@ void write_session_close_request(writer& w) noexcept;
 void write_session_close_ack(writer& w) noexcept;
 // Padding chunk of type 0xff with n payload bytes (PMTU probes).
 void write_padding_chunk(writer& w, std::size_t n) noexcept;
+
+// Parses a chunk with the parser its type calls for and returns only the
+// verdict: none, the parser's reason, or unknown_chunk for types RFC 7016
+// does not define (callers ignore those, but count them).
+drop_reason check_chunk(const chunk_view& c) noexcept;
 
 // Endpoint discriminator (RFC 7425 §4.4.2).
 inline constexpr std::uint64_t epd_required_hostname = 0x00;
