@@ -1,0 +1,133 @@
+#include "crypto/cookie.hpp"
+
+#include <cstring>
+
+#include "crypto/random.hpp"
+
+namespace strato::crypto {
+
+namespace {
+
+constexpr std::size_t fields_size = 13;  // generation, time, random
+constexpr std::size_t mac_a_at = 13, mac_a_size = 24;
+constexpr std::size_t mac_b_at = 37, mac_b_size = 27;
+static_assert(mac_b_at + mac_b_size == cookie_size);
+static_assert(mac_a_at + mac_a_size == mac_b_at);
+
+// Message buffers live on the stack: 1 + 13 + at most 19 address bytes.
+struct mac_inputs {
+    std::uint8_t a[1 + fields_size];
+    std::uint8_t b[1 + fields_size + 19];
+    std::size_t b_size = 0;
+};
+
+void fill_a(mac_inputs& m, const std::uint8_t* fields) noexcept {
+    m.a[0] = 0x01;
+    std::memcpy(m.a + 1, fields, fields_size);
+}
+
+bool fill_b(mac_inputs& m, const std::uint8_t* fields, const wire::socket_address& from) noexcept {
+    m.b[0] = 0x02;
+    std::memcpy(m.b + 1, fields, fields_size);
+    // The RFC 7016 §2.1.5 encoding, origin cleared: the origin describes how
+    // an address was learned, not the endpoint, and must not change the MAC.
+    wire::socket_address endpoint = from;
+    endpoint.origin = wire::address_origin::unknown;
+    wire::writer w({m.b + 1 + fields_size, sizeof m.b - 1 - fields_size});
+    wire::write_address(w, endpoint);
+    if (!w.ok()) return false;
+    m.b_size = 1 + fields_size + w.size();
+    return true;
+}
+
+} // namespace
+
+std::string_view name_of(cookie_status s) noexcept {
+    switch (s) {
+    case cookie_status::ok: return "ok";
+    case cookie_status::malformed: return "malformed";
+    case cookie_status::unknown_generation: return "unknown_generation";
+    case cookie_status::expired: return "expired";
+    case cookie_status::forged: return "forged";
+    case cookie_status::wrong_address: return "wrong_address";
+    }
+    return "invalid";
+}
+
+wire::drop_reason to_drop_reason(cookie_status s) noexcept {
+    switch (s) {
+    case cookie_status::ok: return wire::drop_reason::none;
+    case cookie_status::expired: return wire::drop_reason::expired_cookie;
+    case cookie_status::wrong_address: return wire::drop_reason::cookie_wrong_address;
+    default: return wire::drop_reason::bad_cookie;
+    }
+}
+
+bool cookie_jar::init(std::span<const std::uint8_t, cookie_secret_size> secret, std::uint32_t lifetime_s) noexcept {
+    previous_ = slot{};
+    current_ = slot{};
+    lifetime_ = lifetime_s;
+    if (!make_hmac_key(secret, current_.key)) return false;
+    current_.live = true;
+    return true;
+}
+
+bool cookie_jar::rotate(std::span<const std::uint8_t, cookie_secret_size> secret) noexcept {
+    slot next;
+    if (!make_hmac_key(secret, next.key)) return false;
+    next.live = true;
+    next.generation = static_cast<std::uint8_t>(current_.generation + 1);
+    previous_ = current_;
+    current_ = next;
+    return true;
+}
+
+const cookie_jar::slot* cookie_jar::find(std::uint8_t generation) const noexcept {
+    if (current_.live && current_.generation == generation) return &current_;
+    if (previous_.live && previous_.generation == generation) return &previous_;
+    return nullptr;
+}
+
+bool cookie_jar::make(const wire::socket_address& from, std::uint32_t now_s,
+                      std::span<std::uint8_t, cookie_size> out) const noexcept {
+    if (!current_.live) return false;
+    std::uint8_t* c = out.data();
+    c[0] = current_.generation;
+    c[1] = static_cast<std::uint8_t>(now_s >> 24);
+    c[2] = static_cast<std::uint8_t>(now_s >> 16);
+    c[3] = static_cast<std::uint8_t>(now_s >> 8);
+    c[4] = static_cast<std::uint8_t>(now_s);
+    if (!random_bytes({c + 5, 8})) return false;
+    mac_inputs m;
+    fill_a(m, c);
+    if (!fill_b(m, c, from)) return false;
+    alignas(16) std::uint8_t mac_a[sha256_size], mac_b[sha256_size];
+    const hmac_op ops[2] = {{&current_.key, m.a, sizeof m.a, mac_a}, {&current_.key, m.b, m.b_size, mac_b}};
+    if (!hmac_sha256_burst(ops)) return false;
+    std::memcpy(c + mac_a_at, mac_a, mac_a_size);
+    std::memcpy(c + mac_b_at, mac_b, mac_b_size);
+    return true;
+}
+
+cookie_status cookie_jar::verify(bytes cookie, const wire::socket_address& from, std::uint32_t now_s) const noexcept {
+    // Cheap checks first (protocol reference §3.4 order).
+    if (cookie.size() != cookie_size) return cookie_status::malformed;
+    const std::uint8_t* c = cookie.data();
+    const slot* s = find(c[0]);
+    if (s == nullptr) return cookie_status::unknown_generation;
+    const std::uint32_t issued = (std::uint32_t{c[1]} << 24) | (std::uint32_t{c[2]} << 16) |
+                                 (std::uint32_t{c[3]} << 8) | std::uint32_t{c[4]};
+    if (issued > now_s || now_s - issued > lifetime_) return cookie_status::expired;
+    mac_inputs m;
+    if (!fill_b(m, c, from)) return cookie_status::malformed;
+    alignas(16) std::uint8_t mac[sha256_size];
+    // A correct MAC_B implies a correct MAC_A (both need the secret), so the
+    // common case costs one HMAC; MAC_A only classifies a failure.
+    if (!hmac_sha256(s->key, {m.b, m.b_size}, mac)) return cookie_status::forged;
+    if (equal_ct(mac, c + mac_b_at, mac_b_size)) return cookie_status::ok;
+    fill_a(m, c);
+    if (!hmac_sha256(s->key, {m.a, sizeof m.a}, mac)) return cookie_status::forged;
+    return equal_ct(mac, c + mac_a_at, mac_a_size) ? cookie_status::wrong_address : cookie_status::forged;
+}
+
+} // namespace strato::crypto
