@@ -1,0 +1,46 @@
+#pragma once
+// Token buckets per source prefix, limiting handshake replies (an RHello is
+// up to 5x its IHello: an unlimited responder is a reflection amplifier).
+// Fixed memory chosen at start-up, per lcore, no locks and no allocation per
+// packet: a spoofed flood from any number of sources cannot grow it.
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/wire/address.hpp"
+
+namespace strato::engine {
+
+struct rate_limit_config {
+    std::uint32_t per_second = 1000;  // sustained replies per prefix
+    std::uint32_t burst = 2000;       // bucket depth
+    std::uint8_t ipv4_prefix = 24;
+    std::uint8_t ipv6_prefix = 64;
+    std::uint32_t buckets = 65536;    // rounded up to a power of two
+};
+
+class rate_limiter {
+public:
+    // ticks_per_second: the unit of `now` (TSC Hz in the dataplane).
+    rate_limiter(const rate_limit_config& cfg, std::uint64_t ticks_per_second);
+    // Takes one token for the source's prefix; false when the bucket is empty.
+    [[nodiscard]] bool allow(const wire::socket_address& source, std::uint64_t now) noexcept;
+    std::size_t bucket_count() const noexcept { return mask_ + 1; }
+    std::size_t memory_bytes() const noexcept { return bucket_count() * sizeof(bucket); }
+
+private:
+    struct bucket {
+        std::uint64_t key = 0;       // prefix hash, 0 = unused
+        std::uint64_t last = 0;      // tick of the last refill
+        std::uint32_t tokens_milli = 0;
+        std::uint32_t pad_ = 0;
+    };
+    std::uint64_t prefix_key(const wire::socket_address& a) const noexcept;
+
+    rate_limit_config cfg_;
+    std::uint64_t ticks_per_second_;
+    std::uint64_t idle_ticks_;  // an untouched bucket this long is full again
+    std::size_t mask_;
+    std::unique_ptr<bucket[]> buckets_;
+};
+
+} // namespace strato::engine
