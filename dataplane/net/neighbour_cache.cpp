@@ -32,15 +32,19 @@ neighbour_cache::key neighbour_cache::map(const ipv4_address& ip) noexcept {
 }
 
 std::size_t neighbour_cache::home(const key& k) const noexcept {
-    // Two multiply-xorshift rounds over the 128-bit key; the seed keeps the
-    // slot layout from being predictable to whoever chooses the addresses.
+    // Fold the 128-bit key into 64 bits, then the splitmix64 finaliser so
+    // that every key bit reaches the low bits used as the slot index. The
+    // seed keeps the layout from being predictable to whoever chooses the
+    // addresses.
     std::uint64_t a = 0, b = 0;
     std::memcpy(&a, k.data(), 8);
     std::memcpy(&b, k.data() + 8, 8);
-    std::uint64_t h = (a ^ seed_) * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 32;
-    h = (h ^ b) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
+    std::uint64_t h = (a ^ seed_) * 0x9e3779b97f4a7c15ull ^ b;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
     return static_cast<std::size_t>(h) & mask_;
 }
 

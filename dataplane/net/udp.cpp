@@ -55,9 +55,9 @@ classification finish_parse(const l3_config& cfg, const ethernet_frame& eth, con
     udp_datagram& d = c.udp;
     d.source = to_socket_address(src_ip, v6, load_u16(l4), wire::address_origin::observed);
     d.destination = to_socket_address(dst_ip, v6, dst_port, wire::address_origin::local);
-    d.payload_offset = static_cast<std::uint16_t>(l4 - frame + udp_header_size);
-    d.payload_length = static_cast<std::uint16_t>(udp_len - udp_header_size);
-    d.reply_payload_offset = static_cast<std::uint16_t>(d.payload_offset - stripped);
+    d.payload_offset = static_cast<std::uint32_t>(l4 - frame + udp_header_size);
+    d.payload_length = static_cast<std::uint32_t>(udp_len - udp_header_size);
+    d.reply_payload_offset = static_cast<std::uint32_t>(d.payload_offset - stripped);
     d.l2_size = eth.header_size;
     d.vlan_tci = eth.vlan_tci;
     d.has_vlan = eth.has_vlan;
@@ -132,7 +132,7 @@ udp_frame write_udp_headers(const udp_route& route, std::span<std::uint8_t> fram
                                                                      static_cast<std::uint16_t>(udp_len))));
     }
     udp_frame out;
-    out.frame_length = static_cast<std::uint16_t>(offset + payload_length);
+    out.frame_length = static_cast<std::uint32_t>(offset + payload_length);
     out.l2_length = static_cast<std::uint8_t>(l2_len);
     out.l3_length = static_cast<std::uint8_t>(l3_len);
     return out;

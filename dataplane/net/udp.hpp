@@ -57,7 +57,7 @@ struct udp_route {
 // families differ); l2_length/l3_length are what DPDK's mbuf l2_len/l3_len
 // need for checksum offload.
 struct udp_frame {
-    std::uint16_t frame_length = 0;
+    std::uint32_t frame_length = 0;
     std::uint8_t l2_length = 0;
     std::uint8_t l3_length = 0;
 };
