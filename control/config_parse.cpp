@@ -271,6 +271,7 @@ struct reader {
             const auto* t = (*a)[i].as_table();
             if (!t) {
                 type_error(element, (*a)[i], "a table");
+                ctx_.mark_bad(p + "[]");   // the entry count is off now
                 continue;
             }
             S s{};

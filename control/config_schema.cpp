@@ -205,7 +205,7 @@ constexpr std::array queue_rows{
 
 constexpr std::array mempool_rows{
     integer<&mempool_config::mbufs_per_port_>(
-        "mbufs_per_port", 1023, 16777215, reload::no,
+        "mbufs_per_port", 511, 16777215, reload::no,
         "Packet buffers per port's pool, a power of two minus one (rte_mempool's best "
         "size). Keep it small (16383) with --no-huge.",
         none, power_of_two_minus_one),

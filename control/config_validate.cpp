@@ -46,9 +46,8 @@ struct checker {
     static std::string port_path(std::size_t i) { return "ports[" + std::to_string(i) + "]"; }
 
     void ports() {
-        if (bad("ports")) {
-            // Still resolve what we can for the rules below, but the port
-            // list itself is not trustworthy.
+        if (ctx_.bad_exact("ports")) {
+            // Not an array of tables: reported already.
         } else if (c_.ports_.empty()) {
             error("ports", "at least one [[ports]] entry is required");
         } else if (c_.ports_.size() > max_ports) {
@@ -113,7 +112,12 @@ struct checker {
                                         "must be other lcores");
             return;
         }
-        if (bad("ports") || bad("workers.queues")) return;
+        // Queue rules need a trustworthy port count (no entry dropped for
+        // not being a table) and each port's rx_queues.
+        if (ctx_.bad_exact("ports") || ctx_.bad_exact("ports[]") || bad("workers.queues")) return;
+        for (std::size_t i = 0; i < c_.ports_.size(); ++i) {
+            if (bad(port_path(i) + ".rx_queues")) return;
+        }
         if (w.queues_.empty()) {
             automatic_queues();
         } else {
@@ -162,8 +166,9 @@ struct checker {
                 ok = false;
             }
             if (a.port_ >= c_.ports_.size()) {
+                const auto n = c_.ports_.size();
                 error(path + ".port", std::to_string(a.port_) + " names no port ([[ports]] has " +
-                                          std::to_string(c_.ports_.size()) + " entries)");
+                                          std::to_string(n) + (n == 1 ? " entry)" : " entries)"));
                 ok = false;
                 continue;
             }

@@ -16,6 +16,13 @@ public:
     void mark_bad(std::string_view path) { bad_.emplace_back(path); }
     // True when path, a parent of it or a child of it had an error.
     bool bad(std::string_view path) const;
+    // True when exactly this path had an error.
+    bool bad_exact(std::string_view path) const {
+        for (const auto& b : bad_) {
+            if (b == path) return true;
+        }
+        return false;
+    }
 
 private:
     std::vector<std::string> bad_;
