@@ -14,10 +14,11 @@ constexpr std::size_t mac_b_at = 37, mac_b_size = 27;
 static_assert(mac_b_at + mac_b_size == cookie_size);
 static_assert(mac_a_at + mac_a_size == mac_b_at);
 
-// Message buffers live on the stack: 1 + 13 + at most 19 address bytes.
+// Message buffers live on the stack: MAC_A covers 1 + 13 bytes, MAC_B
+// 1 + 37 + at most 19 address bytes.
 struct mac_inputs {
     std::uint8_t a[1 + fields_size];
-    std::uint8_t b[1 + fields_size + 19];
+    std::uint8_t b[1 + mac_b_at + 19];
     std::size_t b_size = 0;
 };
 
@@ -28,15 +29,15 @@ void fill_a(mac_inputs& m, const std::uint8_t* fields) noexcept {
 
 bool fill_b(mac_inputs& m, const std::uint8_t* fields, const wire::socket_address& from) noexcept {
     m.b[0] = 0x02;
-    std::memcpy(m.b + 1, fields, fields_size);
+    std::memcpy(m.b + 1, fields, mac_b_at);  // fields and MAC_A
     // The RFC 7016 §2.1.5 encoding, origin cleared: the origin describes how
     // an address was learned, not the endpoint, and must not change the MAC.
     wire::socket_address endpoint = from;
     endpoint.origin = wire::address_origin::unknown;
-    wire::writer w({m.b + 1 + fields_size, sizeof m.b - 1 - fields_size});
+    wire::writer w({m.b + 1 + mac_b_at, sizeof m.b - 1 - mac_b_at});
     wire::write_address(w, endpoint);
     if (!w.ok()) return false;
-    m.b_size = 1 + fields_size + w.size();
+    m.b_size = 1 + mac_b_at + w.size();
     return true;
 }
 
@@ -100,12 +101,12 @@ bool cookie_jar::make(const wire::socket_address& from, std::uint32_t now_s,
     if (!random_bytes({c + 5, 8})) return false;
     mac_inputs m;
     fill_a(m, c);
+    alignas(16) std::uint8_t mac[sha256_size];
+    if (!hmac_sha256(current_.key, {m.a, sizeof m.a}, mac)) return false;
+    std::memcpy(c + mac_a_at, mac, mac_a_size);
     if (!fill_b(m, c, from)) return false;
-    alignas(16) std::uint8_t mac_a[sha256_size], mac_b[sha256_size];
-    const hmac_op ops[2] = {{&current_.key, m.a, sizeof m.a, mac_a}, {&current_.key, m.b, m.b_size, mac_b}};
-    if (!hmac_sha256_burst(ops)) return false;
-    std::memcpy(c + mac_a_at, mac_a, mac_a_size);
-    std::memcpy(c + mac_b_at, mac_b, mac_b_size);
+    if (!hmac_sha256(current_.key, {m.b, m.b_size}, mac)) return false;
+    std::memcpy(c + mac_b_at, mac, mac_b_size);
     return true;
 }
 
@@ -121,8 +122,8 @@ cookie_status cookie_jar::verify(bytes cookie, const wire::socket_address& from,
     mac_inputs m;
     if (!fill_b(m, c, from)) return cookie_status::malformed;
     alignas(16) std::uint8_t mac[sha256_size];
-    // A correct MAC_B implies a correct MAC_A (both need the secret), so the
-    // common case costs one HMAC; MAC_A only classifies a failure.
+    // MAC_B covers every other byte, so a correct MAC_B alone accepts the
+    // cookie (one HMAC); MAC_A only classifies a failure.
     if (!hmac_sha256(s->key, {m.b, m.b_size}, mac)) return cookie_status::forged;
     if (equal_ct(mac, c + mac_b_at, mac_b_size)) return cookie_status::ok;
     fill_a(m, c);

@@ -5,10 +5,13 @@
 //   1-4    issue time, seconds, big-endian
 //   5-12   8 random bytes
 //   13-36  MAC_A = HMAC-SHA256(secret[g], 01 | bytes 0-12)[0..24)
-//   37-63  MAC_B = HMAC-SHA256(secret[g], 02 | bytes 0-12 | encoded address)[0..27)
+//   37-63  MAC_B = HMAC-SHA256(secret[g], 02 | bytes 0-36 | encoded address)[0..27)
 // MAC_A proves "made by us"; MAC_B binds the initiator's address and port, so
 // a good MAC_A with a bad MAC_B means "ours, but for another address" and
 // earns an RHello Cookie Change (RFC 7016 §3.5.1.2) instead of silence.
+// MAC_B also covers MAC_A, so a good MAC_B authenticates all 64 bytes and the
+// common case costs one HMAC (the protocol reference's MAC_B covers bytes
+// 0-12 only, which would leave MAC_A malleable when only MAC_B is checked).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +53,7 @@ public:
     [[nodiscard]] bool rotate(std::span<const std::uint8_t, cookie_secret_size> secret) noexcept;
     std::uint8_t generation() const noexcept { return current_.generation; }
 
-    // Two HMACs in one IPsec-MB burst; false if randomness or IPsec-MB fails.
+    // Two HMACs (MAC_B needs MAC_A); false if randomness or IPsec-MB fails.
     [[nodiscard]] bool make(const wire::socket_address& from, std::uint32_t now_s,
                             std::span<std::uint8_t, cookie_size> out) const noexcept;
     // One HMAC (MAC_B) when the cookie is good, a second (MAC_A) only to

@@ -36,11 +36,12 @@ struct alignas(32) hmac_key {
 struct hmac_op {
     const hmac_key* key = nullptr;
     const std::uint8_t* message = nullptr;
-    std::size_t length = 0;
+    std::size_t length = 0;  // >= 1: IPsec-MB refuses empty messages
     std::uint8_t* out = nullptr;  // 32 bytes
 };
 
-// All ops in IPsec-MB bursts (the SHA-NI lanes run several messages at once).
+// All ops through the IPsec-MB job API (the SHA lanes run several messages
+// at once). Fails if any message is empty.
 [[nodiscard]] bool hmac_sha256_burst(std::span<const hmac_op> ops) noexcept;
 [[nodiscard]] bool hmac_sha256(const hmac_key& key, bytes message, std::span<std::uint8_t, sha256_size> out) noexcept;
 
