@@ -1,0 +1,279 @@
+#include "dataplane/stratod/worker.hpp"
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include <cstdio>
+
+#include "crypto/datagram.hpp"
+#include "crypto/flash_keys.hpp"
+#include "dataplane/engine/handshake.hpp"
+#include "dataplane/net/classify.hpp"
+#include "dataplane/wire/packet.hpp"
+
+namespace strato::stratod {
+
+using engine::stage;
+using wire::drop_reason;
+
+namespace {
+
+constexpr std::size_t neighbour_slots = 4096;
+constexpr std::size_t scratch_slot = 2048;  // a decrypted UDP payload (mbufs hold < 2 KiB)
+
+// Which L2/L3 reply this is, for the stage counters (cold path: ARP, ping, ND).
+stage reply_stage(const std::uint8_t* frame, std::size_t len) noexcept {
+    std::size_t l2 = 14;
+    if (len < 14) return stage::icmp_echo_replied;
+    std::uint16_t type = static_cast<std::uint16_t>(frame[12] << 8 | frame[13]);
+    if (type == 0x8100 && len >= 18) {
+        type = static_cast<std::uint16_t>(frame[16] << 8 | frame[17]);
+        l2 = 18;
+    }
+    if (type == 0x0806) return stage::arp_replied;
+    if (type == 0x86dd && len > l2 + 40 && frame[l2 + 6] == 58 && frame[l2 + 40] == 136) return stage::nd_replied;
+    return stage::icmp_echo_replied;
+}
+
+std::span<std::uint8_t> frame_of(rte_mbuf* m) noexcept {
+    return {rte_pktmbuf_mtod(m, std::uint8_t*),
+            static_cast<std::size_t>(rte_pktmbuf_data_len(m)) + rte_pktmbuf_tailroom(m)};
+}
+
+void set_frame_length(rte_mbuf* m, std::size_t len) noexcept {
+    m->data_len = static_cast<std::uint16_t>(len);
+    m->pkt_len = static_cast<std::uint32_t>(len);
+}
+
+struct pending_datagram {
+    rte_mbuf* mbuf;
+    std::uint16_t port_index;
+    net::udp_datagram udp;
+};
+
+class worker_loop {
+public:
+    explicit worker_loop(worker_context& w) noexcept : w_(w), sh_(*w.shared), c_(w.counters) {}
+
+    int run() noexcept {
+        if (!crypto::make_aes_key(crypto::default_session_key, default_key_)) {
+            std::fprintf(stderr, "lcore %u: IPsec-MB unavailable\n", w_.lcore_id);
+            return -1;
+        }
+        scratch_ = static_cast<std::uint8_t*>(rte_malloc_socket("strato_scratch", max_burst * scratch_slot, 64,
+                                                                 static_cast<int>(rte_socket_id())));
+        if (!scratch_) {
+            std::fprintf(stderr, "lcore %u: cannot allocate scratch\n", w_.lcore_id);
+            return -1;
+        }
+        hctx_ = engine::handshake_context{sh_.certificate, &w_.cookies.jar};
+        const std::uint64_t drain_ticks = sh_.time.from_microseconds(sh_.tx_drain_us);
+        std::uint64_t last_drain = sh_.time.now();
+        w_.running.store(true, std::memory_order_release);
+
+        while (!sh_.quit.load(std::memory_order_relaxed)) {
+            for (const auto& q : w_.queues) poll(q);
+            const std::uint64_t now = sh_.time.now();
+            if (now - last_drain >= drain_ticks) {
+                drain();
+                w_.cookies.maybe_rotate(sh_.cookies, sh_.time.seconds(now));
+                last_drain = now;
+            }
+        }
+        drain();
+        rte_free(scratch_);
+        w_.running.store(false, std::memory_order_release);
+        return 0;
+    }
+
+private:
+    void drain() noexcept {
+        for (std::uint16_t p = 0; p < sh_.port_count; ++p)
+            if (w_.tx[p] && rte_eth_tx_buffer_flush(sh_.port_ids[p], w_.tx_queue, w_.tx[p]) > 0)
+                c_.count(stage::tx_drained);
+    }
+
+    void send(std::uint16_t port_index, rte_mbuf* m) noexcept {
+        engine::bump(c_.tx_packets[port_index]);
+        engine::bump(c_.tx_bytes[port_index], rte_pktmbuf_pkt_len(m));
+        rte_eth_tx_buffer(sh_.port_ids[port_index], w_.tx_queue, w_.tx[port_index], m);
+    }
+
+    void drop(rte_mbuf* m, drop_reason r) noexcept {
+        c_.drop(r);
+        rte_pktmbuf_free(m);
+    }
+
+    void poll(const rx_queue_ref& q) noexcept {
+        rte_mbuf* pkts[max_burst];
+        const std::uint16_t n = rte_eth_rx_burst(q.port_id, q.queue, pkts, sh_.burst);
+        if (n == 0) return;
+        engine::bump(c_.rx_packets[q.port_index], n);
+        const std::uint64_t now = sh_.time.now();
+        const net::classify_context cctx{w_.neighbours.get(), now, 0};
+        const net::l3_config& l3 = sh_.l3[q.port_index];
+        pending_count_ = 0;
+
+        for (std::uint16_t i = 0; i < n; ++i) {
+            if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+            rte_mbuf* m = pkts[i];
+            engine::bump(c_.rx_bytes[q.port_index], rte_pktmbuf_pkt_len(m));
+            if (m->nb_segs != 1) {
+                drop(m, drop_reason::bad_ethernet);  // jumbo chains are never RTMFP
+                continue;
+            }
+            net::classify_context ctx = cctx;
+            const auto ip_ok = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+            const auto l4_ok = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+            if (ip_ok == RTE_MBUF_F_RX_IP_CKSUM_GOOD) ctx.rx_offload |= net::rx_ipv4_checksum_good;
+            if (l4_ok == RTE_MBUF_F_RX_L4_CKSUM_GOOD) ctx.rx_offload |= net::rx_l4_checksum_good;
+            const auto frame = frame_of(m);
+            const auto cls = net::classify(l3, frame, rte_pktmbuf_data_len(m), ctx);
+            switch (cls.kind) {
+            case net::verdict::reply:
+                c_.count(reply_stage(frame.data(), cls.reply_length));
+                set_frame_length(m, cls.reply_length);
+                send(q.port_index, m);
+                break;
+            case net::verdict::consumed:
+                rte_pktmbuf_free(m);
+                break;
+            case net::verdict::drop:
+                drop(m, cls.reason);
+                break;
+            case net::verdict::udp:
+                c_.count(stage::udp_received);
+                accept_datagram(m, q.port_index, cls.udp, now);
+                break;
+            }
+        }
+        if (pending_count_ > 0) answer_startup_batch(now);
+    }
+
+    // RTMFP multiplex (RFC 7016 §2.2.2): session ID 0 is the startup
+    // pseudo-session; others belong to sessions (not served yet).
+    void accept_datagram(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, std::uint64_t now) noexcept {
+        const std::uint8_t* payload = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, d.payload_offset);
+        const std::size_t len = d.payload_length;
+        if (len < wire::min_datagram) return drop(m, drop_reason::datagram_too_short);
+        if ((len - wire::session_id_size) % wire::cipher_block != 0 || len > scratch_slot)
+            return drop(m, drop_reason::datagram_misaligned);
+        if (wire::session_id_of(wire::bytes{payload, len}) != 0) {
+            c_.count(stage::rtmfp_session);
+            return drop(m, drop_reason::unknown_session);
+        }
+        // Limit before any crypto: a flood costs a hash lookup, not an AES pass.
+        if (!w_.limiter->allow(d.source, now)) return drop(m, drop_reason::rate_limited);
+        const std::size_t k = pending_count_++;
+        pending_[k] = pending_datagram{m, port_index, d};
+        open_jobs_[k] = crypto::open_job{payload, len, scratch_ + k * scratch_slot,
+                                         crypto::open_params{&default_key_, nullptr, 0, false}, {}, drop_reason::none};
+    }
+
+    void answer_startup_batch(std::uint64_t now) noexcept {
+        crypto::open_burst(std::span<crypto::open_job>(open_jobs_, pending_count_));
+        const std::uint32_t secs = sh_.time.seconds(now);
+        const std::uint16_t ticks = sh_.time.rtmfp_ticks(now);
+        std::size_t sealing = 0;
+        for (std::size_t k = 0; k < pending_count_; ++k) {
+            auto& p = pending_[k];
+            if (open_jobs_[k].status != drop_reason::none) {
+                drop(p.mbuf, open_jobs_[k].status);
+                continue;
+            }
+            // The reply goes where the payload of a reply belongs; the
+            // request was decrypted into scratch, so nothing overlaps.
+            const auto frame = frame_of(p.mbuf);
+            const auto reply = frame.subspan(p.udp.reply_payload_offset);
+            const auto outcome = engine::handle_startup_packet(hctx_, open_jobs_[k].plain.packet, p.udp.source, secs,
+                                                               ticks, reply, c_);
+            if (outcome.action != engine::startup_action::reply) {
+                // Dropped (already counted), or left for introductions and
+                // keying, which later stages serve.
+                rte_pktmbuf_free(p.mbuf);
+                continue;
+            }
+            seal_index_[sealing] = static_cast<std::uint16_t>(k);
+            seal_jobs_[sealing++] = crypto::seal_job{reply.data(), reply.size(), outcome.reply_size,
+                                                     outcome.reply_session_id,
+                                                     crypto::seal_params{&default_key_, nullptr, 0}, drop_reason::none};
+        }
+        crypto::seal_burst(std::span<crypto::seal_job>(seal_jobs_, sealing));
+        for (std::size_t s = 0; s < sealing; ++s) {
+            auto& p = pending_[seal_index_[s]];
+            if (seal_jobs_[s].status != drop_reason::none) {
+                drop(p.mbuf, seal_jobs_[s].status);
+                continue;
+            }
+            const auto mode = sh_.checksum_modes[p.port_index];
+            const auto f = net::finish_udp_reply(sh_.l3[p.port_index], p.udp, frame_of(p.mbuf), seal_jobs_[s].length, mode);
+            if (f.frame_length == 0) {
+                drop(p.mbuf, drop_reason::tx_full);
+                continue;
+            }
+            set_frame_length(p.mbuf, f.frame_length);
+            if (mode == net::checksum_mode::offload) {
+                p.mbuf->l2_len = f.l2_length & 0x7fu;
+                p.mbuf->l3_len = f.l3_length & 0x1ffu;
+                p.mbuf->ol_flags = p.udp.ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
+                                              : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+            }
+            send(p.port_index, p.mbuf);
+        }
+        pending_count_ = 0;
+    }
+
+    worker_context& w_;
+    shared_state& sh_;
+    engine::lcore_counters& c_;
+    crypto::aes_key default_key_;
+    engine::handshake_context hctx_;
+    std::uint8_t* scratch_ = nullptr;
+    std::size_t pending_count_ = 0;
+    pending_datagram pending_[max_burst];
+    crypto::open_job open_jobs_[max_burst];
+    crypto::seal_job seal_jobs_[max_burst];
+    std::uint16_t seal_index_[max_burst];
+};
+
+} // namespace
+
+bool prepare_worker(worker_context& w, unsigned socket_id) {
+    const auto& sh = *w.shared;
+    w.limiter = std::make_unique<engine::rate_limiter>(sh.rate_limits, sh.time.hz);
+    w.neighbour_storage = std::make_unique<net::neighbour_entry[]>(neighbour_slots);
+    w.neighbours = std::make_unique<net::neighbour_cache>(
+        std::span<net::neighbour_entry>(w.neighbour_storage.get(), neighbour_slots), sh.time.hz * 300, w.lcore_id);
+    if (!w.cookies.start(sh.cookies, sh.time.seconds(sh.time.now()))) {
+        std::fprintf(stderr, "lcore %u: cookie secrets need IPsec-MB\n", w.lcore_id);
+        return false;
+    }
+    for (std::uint16_t p = 0; p < sh.port_count; ++p) {
+        auto* b = static_cast<rte_eth_dev_tx_buffer*>(
+            rte_zmalloc_socket("strato_tx", RTE_ETH_TX_BUFFER_SIZE(max_burst), 0, static_cast<int>(socket_id)));
+        if (!b || rte_eth_tx_buffer_init(b, sh.burst) != 0) {
+            std::fprintf(stderr, "lcore %u: cannot allocate TX buffer for port %u\n", w.lcore_id, p);
+            return false;
+        }
+        // Unsent packets (TX ring full) are freed and counted, never retried.
+        rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback,
+                                           &w.counters.drops[static_cast<std::size_t>(drop_reason::tx_full)]);
+        w.tx[p] = b;
+    }
+    return true;
+}
+
+int worker_main(void* arg) {
+    auto* w = static_cast<worker_context*>(arg);
+    // The loop object holds burst arrays: keep it off the lcore stack.
+    auto* loop = static_cast<worker_loop*>(rte_zmalloc("strato_loop", sizeof(worker_loop), 64));
+    if (!loop) return -1;
+    new (loop) worker_loop(*w);
+    const int rc = loop->run();
+    loop->~worker_loop();
+    rte_free(loop);
+    return rc;
+}
+
+} // namespace strato::stratod

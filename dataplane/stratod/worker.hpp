@@ -1,0 +1,70 @@
+#pragma once
+// One worker lcore: run to completion over the (port, queue) pairs it owns.
+// Everything it touches per packet is in its own context; the only shared
+// things are read-only (server certificate, cookie schedule, L3 config) and
+// the quit flag.
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "crypto/aes.hpp"
+#include "crypto/certificate.hpp"
+#include "dataplane/engine/counters.hpp"
+#include "dataplane/engine/rate_limiter.hpp"
+#include "dataplane/net/config.hpp"
+#include "dataplane/net/neighbour_cache.hpp"
+#include "dataplane/net/udp.hpp"
+#include "dataplane/stratod/clock.hpp"
+#include "dataplane/stratod/cookie_secrets.hpp"
+
+namespace strato::stratod {
+
+inline constexpr std::uint16_t max_burst = 256;
+
+struct rx_queue_ref {
+    std::uint16_t port_id = 0;
+    std::uint16_t port_index = 0;  // index in the config (counter slot)
+    std::uint16_t queue = 0;
+};
+
+// What every worker shares, read-only once workers start.
+struct shared_state {
+    const crypto::server_certificate* certificate = nullptr;
+    cookie_schedule cookies;
+    engine::rate_limit_config rate_limits;
+    std::array<net::l3_config, engine::max_ports> l3{};  // by port index
+    std::array<std::uint16_t, engine::max_ports> port_ids{};
+    std::array<net::checksum_mode, engine::max_ports> checksum_modes{};
+    std::uint16_t port_count = 0;
+    std::uint16_t burst = 32;
+    std::uint32_t tx_drain_us = 100;
+    clock time;
+    std::atomic<bool> quit{false};
+};
+
+struct alignas(64) worker_context {
+    unsigned lcore_id = 0;
+    std::vector<rx_queue_ref> queues;
+    std::uint16_t tx_queue = 0;  // this worker's TX queue on every port
+    shared_state* shared = nullptr;
+    engine::lcore_counters counters;
+    std::unique_ptr<engine::rate_limiter> limiter;
+    std::unique_ptr<net::neighbour_entry[]> neighbour_storage;
+    std::unique_ptr<net::neighbour_cache> neighbours;
+    lcore_cookies cookies;
+    std::array<rte_eth_dev_tx_buffer*, engine::max_ports> tx{};  // per port
+    std::atomic<bool> running{false};
+};
+
+// Prepares per-lcore state that allocates (before the poll loop starts).
+// Returns false with a message on stderr.
+[[nodiscard]] bool prepare_worker(worker_context& w, unsigned socket_id);
+// The lcore entry point (rte_eal_remote_launch): polls until shared->quit.
+int worker_main(void* arg);
+
+} // namespace strato::stratod
