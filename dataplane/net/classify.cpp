@@ -52,6 +52,8 @@ classification classify(const l3_config& cfg, std::span<std::uint8_t> buffer, st
         switch (ip.next_header) {
         case ip_protocol_udp:
             if (ip.multicast_destination) return classification::dropped(drop_reason::not_for_us);
+            // RFC 4291 §2.5.2: the unspecified address is no one to answer.
+            if (is_unspecified(ip.source)) return classification::dropped(drop_reason::bad_ipv6_header);
             return handle_udp(cfg, eth, frame, ip, (ctx.rx_offload & rx_l4_checksum_good) != 0);
         case ip_protocol_icmpv6:
             return handle_icmpv6(cfg, eth, frame, buffer.size(), ip, ctx.neighbours, ctx.now);

@@ -45,6 +45,8 @@ classification echo_v6(const l3_config& cfg, const ethernet_frame& eth, std::uin
     // RFC 4443 §4.1: echo requests to a multicast group may be answered, but
     // ours are the ND groups only, and we do not.
     if (ip.multicast_destination) return classification::dropped(drop_reason::not_for_us);
+    // RFC 4291 §2.5.2: only Neighbor Discovery may come from the unspecified address.
+    if (is_unspecified(ip.source)) return classification::dropped(drop_reason::bad_ipv6_header);
     std::uint8_t* l3 = frame + eth.header_size;
     std::uint8_t* msg = l3 + ip.upper_offset;
     if (msg[1] != 0) return classification::dropped(drop_reason::bad_icmp);

@@ -37,15 +37,14 @@ classification finish_parse(const l3_config& cfg, const ethernet_frame& eth, con
     const std::uint16_t udp_len = load_u16(l4 + 4);
     if (udp_len < udp_header_size || udp_len > ip_payload) return classification::dropped(drop_reason::bad_udp_length);
     const std::uint16_t field = load_u16(l4 + 6);
-    if (!checksum_verified) {
-        std::uint32_t pseudo = v6 ? pseudo_header_sum(load_ipv6(src_ip), load_ipv6(dst_ip), ip_protocol_udp, udp_len)
-                                  : pseudo_header_sum(load_ipv4(src_ip), load_ipv4(dst_ip), ip_protocol_udp, udp_len);
-        if (field == 0) {
-            // RFC 768: zero = not computed; RFC 8200 §8.1: mandatory over IPv6.
-            if (v6) return classification::dropped(drop_reason::bad_udp_checksum);
-        } else if (checksum_fold(checksum_add(l4, udp_len, pseudo)) != 0xffff) {
+    // RFC 768: zero = not computed; RFC 8200 §8.1: mandatory over IPv6.
+    if (field == 0 && v6) return classification::dropped(drop_reason::bad_udp_checksum);
+    if (field != 0 && !checksum_verified) {
+        const std::uint32_t pseudo =
+            v6 ? pseudo_header_sum(load_ipv6(src_ip), load_ipv6(dst_ip), ip_protocol_udp, udp_len)
+               : pseudo_header_sum(load_ipv4(src_ip), load_ipv4(dst_ip), ip_protocol_udp, udp_len);
+        if (checksum_fold(checksum_add(l4, udp_len, pseudo)) != 0xffff)
             return classification::dropped(drop_reason::bad_udp_checksum);
-        }
     }
     const std::uint16_t dst_port = load_u16(l4 + 2);
     if (!is_listen_port(cfg, dst_port)) return classification::dropped(drop_reason::closed_udp_port);

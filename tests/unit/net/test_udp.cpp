@@ -130,6 +130,11 @@ BOOST_AUTO_TEST_CASE(length_and_port_rules) {
     buf closed = cat({eth(our_mac, peer_mac, 0x0800),
                       ipv4(peer_ip4, our_ip4, 17, udp4(peer_ip4, our_ip4, peer_port, 1937, hello))});
     BOOST_TEST((reason_of(cfg, closed) == drop_reason::closed_udp_port));
+    // From the unspecified address: nobody to answer.
+    const ipv6_address unspecified{};
+    BOOST_TEST((reason_of(cfg, cat({eth(our_mac, peer_mac, 0x86dd),
+                                    ipv6(unspecified, our_ip6, 17, udp6(unspecified, our_ip6, peer_port, our_port, hello))})) ==
+                drop_reason::bad_ipv6_header));
     // Second listening port works.
     buf other = cat({eth(our_mac, peer_mac, 0x86dd),
                      ipv6(peer_ip6, our_ip6, 17, udp6(peer_ip6, our_ip6, peer_port, 1936, hello))});
