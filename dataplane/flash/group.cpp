@@ -30,7 +30,7 @@ wire::result<group_join> read_group_join(wire::bytes message) noexcept {
 
 void group_id_of(const group_join& j, sha256_fn sha256, std::uint8_t (&out)[32]) noexcept {
     if (j.legacy) {
-        sha256(j.groupspec, out);
+        if (sha256) sha256(j.groupspec, out);  // no hash given: out is left as it was
         return;
     }
     if (j.id.size() == group_id_size) std::memcpy(out, j.id.data(), group_id_size);

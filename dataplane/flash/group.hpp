@@ -29,7 +29,7 @@ struct group_join {
 [[nodiscard]] wire::result<group_join> read_group_join(wire::bytes message) noexcept;
 
 // Computes the group ID of a join: copies the current-form ID or hashes the
-// legacy groupspec with the injected SHA-256.
+// legacy groupspec with the injected SHA-256 (if null, out is untouched).
 using sha256_fn = void (*)(wire::bytes in, std::uint8_t (&out)[32]) noexcept;
 void group_id_of(const group_join& j, sha256_fn sha256, std::uint8_t (&out)[32]) noexcept;
 
