@@ -12,16 +12,15 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
 #include "control/config.hpp"
-#include "crypto/certificate.hpp"
-#include "crypto/random.hpp"
 #include "dataplane/stratod/log.hpp"
+#include "dataplane/stratod/daemon.hpp"
 #include "dataplane/stratod/ports.hpp"
 #include "dataplane/stratod/stats.hpp"
-#include "dataplane/stratod/worker.hpp"
 
 namespace {
 
@@ -99,15 +98,6 @@ int parse_args(int argc, char** argv, options& o) {
     return 0;
 }
 
-bool map_groups(const std::vector<std::uint8_t>& ids, std::vector<crypto::dh_group>& out) {
-    for (auto id : ids) {
-        crypto::dh_group g;
-        if (!crypto::dh_group_from_id(id, g)) return false;
-        out.push_back(g);
-    }
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -123,16 +113,6 @@ int main(int argc, char** argv) {
     }
     const control::stratod_config& cfg = *parsed.config_;
     log_threshold().store(static_cast<int>(cfg.server_.log_level_));
-    if (cfg.ports_.size() > engine::max_ports) {
-        std::fprintf(stderr, "ports: %zu ports configured, at most %zu supported\n", cfg.ports_.size(), engine::max_ports);
-        return 2;
-    }
-    std::vector<crypto::dh_group> groups;
-    if (!map_groups(cfg.server_.certificate_dh_groups_, groups)) {
-        std::fprintf(stderr, "server.certificate_dh_groups: unsupported group\n");
-        return 2;
-    }
-
     auto eal_args = build_eal_args(cfg, opt.eal_extra);
     std::string joined;
     for (const auto& a : eal_args) joined += " " + a;
@@ -145,110 +125,49 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    // Server identity for this instance: a fresh certificate (its SHA-256 is
-    // the server's peer ID) and a random master secret for the cookies.
-    static crypto::server_certificate certificate;
-    std::array<std::uint8_t, crypto::certificate_randomness_size> randomness{};
-    auto shared = std::make_unique<shared_state>();
-    if (!crypto::random_bytes(randomness) || !crypto::random_bytes(shared->cookies.master) ||
-        crypto::build_server_certificate(randomness, groups, certificate) != wire::drop_reason::none) {
-        log(log_level::error, "cannot create the server certificate");
-        rte_eal_cleanup();
-        return 1;
-    }
-    char fp[65];
-    for (std::size_t i = 0; i < 32; ++i) std::snprintf(fp + 2 * i, 3, "%02x", certificate.fingerprint[i]);
-    log(log_level::info, "server fingerprint (peer ID) %s, certificate %zu bytes", fp, certificate.size);
-
-    std::vector<queue_plan> queues;
-    for (const auto& q : cfg.workers_.resolved_queues_) queues.push_back({q.lcore_, q.port_, q.queue_});
-    std::vector<port_runtime> ports;
+    daemon dp;
     std::string error;
-    if (!start_ports(cfg, ports, queues, error)) {
+    if (!dp.setup(cfg, error)) {
         log(log_level::error, "%s", error.c_str());
-        stop_ports(ports);
+        dp.teardown();
         rte_eal_cleanup();
         return 1;
     }
-
-    shared->certificate = &certificate;
-    shared->cookies.rotation_seconds = cfg.handshake_.cookie_secret_rotation_seconds_;
-    shared->cookies.lifetime_seconds = cfg.handshake_.cookie_lifetime_seconds_;
-    shared->rate_limits = engine::rate_limit_config{cfg.handshake_.rate_limit_per_second_, cfg.handshake_.rate_limit_burst_,
-                                                    cfg.handshake_.rate_limit_ipv4_prefix_,
-                                                    cfg.handshake_.rate_limit_ipv6_prefix_,
-                                                    cfg.handshake_.rate_limit_buckets_};
-    shared->port_count = static_cast<std::uint16_t>(ports.size());
-    for (std::size_t p = 0; p < ports.size(); ++p) {
-        shared->l3[p] = ports[p].l3;
-        shared->port_ids[p] = ports[p].port_id;
-        shared->checksum_modes[p] = ports[p].checksum;
-    }
-    shared->burst = std::min<std::uint16_t>(cfg.workers_.burst_size_, max_burst);
-    shared->tx_drain_us = cfg.workers_.tx_drain_us_;
-    shared->time = clock::started_now();
-
-    std::vector<std::unique_ptr<worker_context>> workers;
-    std::vector<worker_context*> worker_ptrs;
-    std::uint16_t tx_queue = 0;
-    for (auto lcore : cfg.workers_.lcores_) {
-        auto w = std::make_unique<worker_context>();
-        w->lcore_id = lcore;
-        w->shared = shared.get();
-        w->tx_queue = tx_queue++;
-        for (const auto& q : queues)
-            if (q.lcore == lcore) w->queues.push_back({ports[q.port_index].port_id, q.port_index, q.queue});
-        if (!rte_lcore_is_enabled(lcore)) {
-            log(log_level::error, "workers.lcores: lcore %u is not enabled in the EAL lcore list", lcore);
-            stop_ports(ports);
-            rte_eal_cleanup();
-            return 1;
-        }
-        if (!prepare_worker(*w, rte_lcore_to_socket_id(lcore))) {
-            stop_ports(ports);
-            rte_eal_cleanup();
-            return 1;
-        }
-        if (w->queues.empty()) log(log_level::warn, "lcore %u polls no queue", lcore);
-        worker_ptrs.push_back(w.get());
-        workers.push_back(std::move(w));
-    }
+    const std::string fp = dp.fingerprint_hex();
+    log(log_level::info, "server fingerprint (peer ID) %s, certificate %zu bytes", fp.c_str(), dp.certificate().size);
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    for (auto* w : worker_ptrs) {
-        if (int rc = rte_eal_remote_launch(worker_main, w, w->lcore_id); rc != 0) {
-            log(log_level::error, "cannot launch lcore %u: %s", w->lcore_id, rte_strerror(-rc));
-            shared->quit = true;
-            break;
-        }
+    if (!dp.launch(error)) {
+        log(log_level::error, "%s", error.c_str());
+        dp.teardown();
+        rte_eal_cleanup();
+        return 1;
     }
-    log(log_level::info, "running: %zu worker(s), %zu port(s), UDP port %u", workers.size(), ports.size(),
+    log(log_level::info, "running: %zu worker(s), %zu port(s), UDP port %u", dp.worker_count(), dp.ports().size(),
         cfg.server_.udp_ports_.empty() ? 0u : unsigned{cfg.server_.udp_ports_[0]});
-    std::printf("ready fingerprint=%s\n", fp);
+    std::printf("ready fingerprint=%s\n", fp.c_str());
     std::fflush(stdout);
 
     const auto start = std::chrono::steady_clock::now();
     auto last = start;
-    auto before = sum_counters(worker_ptrs);
+    auto before = dp.totals();
     const auto interval = std::chrono::seconds(std::max<std::uint32_t>(cfg.server_.stats_interval_seconds_, 1));
-    while (!stop_requested && !shared->quit) {
+    while (!stop_requested && !dp.quit_requested()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         const auto now = std::chrono::steady_clock::now();
         if (opt.duration > 0 && std::chrono::duration<double>(now - start).count() >= opt.duration) break;
         if (now - last >= interval) {
-            const auto current = sum_counters(worker_ptrs);
+            const auto current = dp.totals();
             print_summary_line(stdout, current, before, std::chrono::duration<double>(now - last).count());
             before = current;
             last = now;
         }
     }
     log(log_level::info, "stopping: draining workers");
-    shared->quit = true;
-    rte_eal_mp_wait_lcore();
-    print_final_stats(stdout, sum_counters(worker_ptrs), ports.size());
-    stop_ports(ports);
-    workers.clear();
+    dp.stop();
+    print_final_stats(stdout, dp.totals(), dp.ports().size());
+    dp.teardown();
     rte_eal_cleanup();
     return 0;
 }

@@ -136,11 +136,12 @@ bool start_ports(const control::stratod_config& cfg, std::vector<port_runtime>& 
         (void)rte_eth_dev_adjust_nb_rx_tx_desc(rt.port_id, &nb_rxd, &nb_txd);
         const int socket = rte_eth_dev_socket_id(rt.port_id);
         const unsigned sock = socket < 0 ? 0u : static_cast<unsigned>(socket);
-        const std::string pool_name = "strato_pool_" + std::to_string(i);
+        const std::string pool_name = "strato_" + rt.name;
         rte_mempool* pool = rte_pktmbuf_pool_create(pool_name.c_str(), cfg.mempool_.mbufs_per_port_,
                                                     std::min<std::uint32_t>(cfg.mempool_.cache_size_, RTE_MEMPOOL_CACHE_MAX_SIZE),
                                                     0, static_cast<std::uint16_t>(cfg.mempool_.mbuf_data_size_),
                                                     static_cast<int>(sock));
+        rt.pool = pool;
         if (!pool) {
             error = where + "cannot create a pool of " + std::to_string(cfg.mempool_.mbufs_per_port_) +
                     " mbufs: " + rte_strerror(rte_errno) + " (lower mempool.mbufs_per_port or give EAL more memory)";
@@ -190,6 +191,7 @@ void stop_ports(const std::vector<port_runtime>& ports) {
     for (const auto& p : ports) {
         (void)rte_eth_dev_stop(p.port_id);
         (void)rte_eth_dev_close(p.port_id);
+        rte_mempool_free(p.pool);
     }
 }
 

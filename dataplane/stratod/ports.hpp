@@ -10,6 +10,8 @@
 #include "dataplane/net/config.hpp"
 #include "dataplane/net/udp.hpp"
 
+struct rte_mempool;
+
 namespace strato::stratod {
 
 // The EAL command line: argv[0], the config's EAL args, a device argument per
@@ -28,6 +30,7 @@ struct port_runtime {
     bool rss = false;
     net::checksum_mode checksum = net::checksum_mode::software;
     net::l3_config l3;
+    rte_mempool* pool = nullptr;
 };
 
 struct queue_plan {

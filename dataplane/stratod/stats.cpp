@@ -6,12 +6,6 @@
 
 namespace strato::stratod {
 
-engine::counters_total sum_counters(const std::vector<worker_context*>& workers) noexcept {
-    engine::counters_total t;
-    for (const auto* w : workers) engine::add_into(t, w->counters);
-    return t;
-}
-
 void print_summary_line(std::FILE* out, const engine::counters_total& now, const engine::counters_total& before,
                         double seconds) {
     const auto rate = [&](std::uint64_t a, std::uint64_t b) { return seconds > 0 ? double(a - b) / seconds : 0.0; };

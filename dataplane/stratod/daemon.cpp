@@ -1,0 +1,132 @@
+#include "dataplane/stratod/daemon.hpp"
+
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "crypto/random.hpp"
+#include "dataplane/stratod/log.hpp"
+
+namespace strato::stratod {
+
+daemon::~daemon() {
+    stop();
+    teardown();
+}
+
+bool daemon::setup(const control::stratod_config& cfg, std::string& error) {
+    if (cfg.ports_.size() > engine::max_ports) {
+        error = "ports: " + std::to_string(cfg.ports_.size()) + " ports configured, at most " +
+                std::to_string(engine::max_ports) + " supported";
+        return false;
+    }
+    std::vector<crypto::dh_group> groups;
+    for (auto id : cfg.server_.certificate_dh_groups_) {
+        crypto::dh_group g;
+        if (!crypto::dh_group_from_id(id, g)) {
+            error = "server.certificate_dh_groups: group " + std::to_string(id) + " is not supported";
+            return false;
+        }
+        groups.push_back(g);
+    }
+    // A fresh certificate per instance (its SHA-256 is the server's peer ID)
+    // and a random master secret for the cookie schedule.
+    shared_ = std::make_unique<shared_state>();
+    std::array<std::uint8_t, crypto::certificate_randomness_size> randomness{};
+    if (!crypto::random_bytes(randomness) || !crypto::random_bytes(shared_->cookies.master) ||
+        crypto::build_server_certificate(randomness, groups, certificate_) != wire::drop_reason::none) {
+        error = "cannot create the server certificate (OpenSSL random or IPsec-MB unavailable)";
+        return false;
+    }
+    if (certificate_.size != 77)
+        log(log_level::warn, "server certificate is %zu bytes: librtmfp (and Flash-era clients) read exactly 77; "
+            "advertise three groups (e.g. [2, 5, 14]) for 77", certificate_.size);
+
+    std::vector<queue_plan> queues;
+    for (const auto& q : cfg.workers_.resolved_queues_) queues.push_back({q.lcore_, q.port_, q.queue_});
+    ports_up_ = true;
+    if (!start_ports(cfg, ports_, queues, error)) return false;
+
+    auto& sh = *shared_;
+    sh.certificate = &certificate_;
+    sh.cookies.rotation_seconds = cfg.handshake_.cookie_secret_rotation_seconds_;
+    sh.cookies.lifetime_seconds = cfg.handshake_.cookie_lifetime_seconds_;
+    sh.rate_limits = engine::rate_limit_config{cfg.handshake_.rate_limit_per_second_, cfg.handshake_.rate_limit_burst_,
+                                               cfg.handshake_.rate_limit_ipv4_prefix_,
+                                               cfg.handshake_.rate_limit_ipv6_prefix_,
+                                               cfg.handshake_.rate_limit_buckets_};
+    sh.port_count = static_cast<std::uint16_t>(ports_.size());
+    for (std::size_t p = 0; p < ports_.size(); ++p) {
+        sh.l3[p] = ports_[p].l3;
+        sh.port_ids[p] = ports_[p].port_id;
+        sh.checksum_modes[p] = ports_[p].checksum;
+    }
+    sh.burst = std::min<std::uint16_t>(cfg.workers_.burst_size_, max_burst);
+    sh.tx_drain_us = cfg.workers_.tx_drain_us_;
+    sh.time = clock::started_now();
+
+    std::uint16_t tx_queue = 0;
+    for (auto lcore : cfg.workers_.lcores_) {
+        if (!rte_lcore_is_enabled(lcore)) {
+            error = "workers.lcores: lcore " + std::to_string(lcore) + " is not enabled in the EAL lcore list";
+            return false;
+        }
+        auto w = std::make_unique<worker_context>();
+        w->lcore_id = lcore;
+        w->shared = shared_.get();
+        w->tx_queue = tx_queue++;
+        for (const auto& q : queues)
+            if (q.lcore == lcore) w->queues.push_back({ports_[q.port_index].port_id, q.port_index, q.queue});
+        if (!prepare_worker(*w, rte_lcore_to_socket_id(lcore))) {
+            error = "lcore " + std::to_string(lcore) + ": cannot prepare worker state";
+            return false;
+        }
+        if (w->queues.empty()) log(log_level::warn, "lcore %u polls no queue", lcore);
+        workers_.push_back(std::move(w));
+    }
+    return true;
+}
+
+bool daemon::launch(std::string& error) {
+    for (auto& w : workers_) {
+        if (int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore_id); rc != 0) {
+            error = "cannot launch lcore " + std::to_string(w->lcore_id) + ": " + rte_strerror(-rc);
+            stop();
+            return false;
+        }
+        launched_ = true;
+    }
+    return true;
+}
+
+void daemon::stop() {
+    if (shared_) shared_->quit = true;
+    if (launched_) {
+        for (auto& w : workers_) (void)rte_eal_wait_lcore(w->lcore_id);
+        launched_ = false;
+    }
+}
+
+void daemon::teardown() {
+    if (ports_up_) {
+        stop_ports(ports_);
+        ports_.clear();
+        ports_up_ = false;
+    }
+}
+
+engine::counters_total daemon::totals() const noexcept {
+    engine::counters_total t;
+    for (const auto& w : workers_) engine::add_into(t, w->counters);
+    return t;
+}
+
+std::string daemon::fingerprint_hex() const {
+    char fp[65];
+    for (std::size_t i = 0; i < 32; ++i) std::snprintf(fp + 2 * i, 3, "%02x", certificate_.fingerprint[i]);
+    return std::string(fp, 64);
+}
+
+} // namespace strato::stratod
