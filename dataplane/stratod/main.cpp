@@ -18,7 +18,7 @@
 
 #include "control/config.hpp"
 #include "dataplane/stratod/log.hpp"
-#include "dataplane/stratod/daemon.hpp"
+#include "dataplane/stratod/runtime.hpp"
 #include "dataplane/stratod/ports.hpp"
 #include "dataplane/stratod/stats.hpp"
 
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    daemon dp;
+    runtime dp;
     std::string error;
     if (!dp.setup(cfg, error)) {
         log(log_level::error, "%s", error.c_str());

@@ -1,4 +1,4 @@
-#include "dataplane/stratod/daemon.hpp"
+#include "dataplane/stratod/runtime.hpp"
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -11,12 +11,12 @@
 
 namespace strato::stratod {
 
-daemon::~daemon() {
+runtime::~runtime() {
     stop();
     teardown();
 }
 
-bool daemon::setup(const control::stratod_config& cfg, std::string& error) {
+bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     if (cfg.ports_.size() > engine::max_ports) {
         error = "ports: " + std::to_string(cfg.ports_.size()) + " ports configured, at most " +
                 std::to_string(engine::max_ports) + " supported";
@@ -89,7 +89,7 @@ bool daemon::setup(const control::stratod_config& cfg, std::string& error) {
     return true;
 }
 
-bool daemon::launch(std::string& error) {
+bool runtime::launch(std::string& error) {
     for (auto& w : workers_) {
         if (int rc = rte_eal_remote_launch(worker_main, w.get(), w->lcore_id); rc != 0) {
             error = "cannot launch lcore " + std::to_string(w->lcore_id) + ": " + rte_strerror(-rc);
@@ -101,7 +101,7 @@ bool daemon::launch(std::string& error) {
     return true;
 }
 
-void daemon::stop() {
+void runtime::stop() {
     if (shared_) shared_->quit = true;
     if (launched_) {
         for (auto& w : workers_) (void)rte_eal_wait_lcore(w->lcore_id);
@@ -109,7 +109,7 @@ void daemon::stop() {
     }
 }
 
-void daemon::teardown() {
+void runtime::teardown() {
     if (ports_up_) {
         stop_ports(ports_);
         ports_.clear();
@@ -117,13 +117,13 @@ void daemon::teardown() {
     }
 }
 
-engine::counters_total daemon::totals() const noexcept {
+engine::counters_total runtime::totals() const noexcept {
     engine::counters_total t;
     for (const auto& w : workers_) engine::add_into(t, w->counters);
     return t;
 }
 
-std::string daemon::fingerprint_hex() const {
+std::string runtime::fingerprint_hex() const {
     char fp[65];
     for (std::size_t i = 0; i < 32; ++i) std::snprintf(fp + 2 * i, 3, "%02x", certificate_.fingerprint[i]);
     return std::string(fp, 64);

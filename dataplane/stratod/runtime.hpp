@@ -14,12 +14,12 @@
 
 namespace strato::stratod {
 
-class daemon {
+class runtime {
 public:
-    daemon() = default;
-    daemon(const daemon&) = delete;
-    daemon& operator=(const daemon&) = delete;
-    ~daemon();
+    runtime() = default;
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+    ~runtime();
 
     // Certificate, cookie master secret, ports, per-lcore state. The EAL must
     // be running. On failure, error says what and where; nothing is left
