@@ -30,17 +30,26 @@ struct imb_holder {
             init_mb_mgr_sse(m);
             ctx.arch = "sse";
         }
+        // HMAC-SHA256 goes to an SSE manager: with SHA-NI it hashes one or
+        // two messages at full speed, where the AVX-512 manager's 16-lane
+        // SIMD SHA needs full lanes (a lone cookie check was ~1 us there).
+        IMB_MGR* h = alloc_mb_mgr(0);
         void* jobs = std::aligned_alloc(64, sizeof(IMB_JOB) * max_burst);
-        if (jobs == nullptr) {
+        if (jobs == nullptr || h == nullptr) {
             free_mb_mgr(m);
+            if (h) free_mb_mgr(h);
+            std::free(jobs);
             return;
         }
+        init_mb_mgr_sse(h);
+        ctx.hash_mgr = h;
         ctx.jobs = static_cast<IMB_JOB*>(jobs);
         for (std::size_t i = 0; i < max_burst; ++i) new (&ctx.jobs[i]) IMB_JOB{};
         ctx.mgr = m;
     }
     ~imb_holder() {
         if (ctx.mgr) free_mb_mgr(ctx.mgr);
+        if (ctx.hash_mgr) free_mb_mgr(ctx.hash_mgr);
         std::free(ctx.jobs);
     }
     imb_holder(const imb_holder&) = delete;

@@ -16,9 +16,10 @@ namespace strato::crypto {
 inline constexpr std::size_t max_burst = 64;
 
 struct imb_context {
-    IMB_MGR* mgr = nullptr;
-    IMB_JOB* jobs = nullptr;  // max_burst preallocated jobs for the burst API
-    std::string_view arch;    // "avx512", "avx2", "avx", "sse"
+    IMB_MGR* mgr = nullptr;       // widest arch: VAES multi-lane AES-CBC
+    IMB_MGR* hash_mgr = nullptr;  // SSE arch: its HMAC-SHA256 runs on SHA-NI
+    IMB_JOB* jobs = nullptr;      // max_burst preallocated jobs for the burst API
+    std::string_view arch;        // "avx512", "avx2", "avx", "sse"
 };
 
 // The calling thread's manager; created on first call. Returns nullptr only

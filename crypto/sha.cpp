@@ -17,7 +17,7 @@ constexpr std::size_t sha256_block = 64;
 digest sha256(bytes data) noexcept {
     digest d{};
     if (imb_context* c = thread_imb()) {
-        IMB_SHA256(c->mgr, data.data(), data.size(), d.data());
+        IMB_SHA256(c->hash_mgr, data.data(), data.size(), d.data());
     } else {
         unsigned int n = 0;
         (void)EVP_Digest(data.data(), data.size(), d.data(), &n, EVP_sha256(), nullptr);
@@ -47,9 +47,9 @@ bool make_hmac_key(bytes key, hmac_key& out) noexcept {
     }
     alignas(16) std::uint8_t block[sha256_block];
     for (std::size_t i = 0; i < sha256_block; ++i) block[i] = static_cast<std::uint8_t>(k[i] ^ 0x36);
-    IMB_SHA256_ONE_BLOCK(c->mgr, block, out.ipad);
+    IMB_SHA256_ONE_BLOCK(c->hash_mgr, block, out.ipad);
     for (std::size_t i = 0; i < sha256_block; ++i) block[i] = static_cast<std::uint8_t>(k[i] ^ 0x5c);
-    IMB_SHA256_ONE_BLOCK(c->mgr, block, out.opad);
+    IMB_SHA256_ONE_BLOCK(c->hash_mgr, block, out.opad);
     return true;
 }
 
@@ -62,7 +62,7 @@ bool hmac_sha256_burst(std::span<const hmac_op> ops) noexcept {
     // runs several messages in its SHA lanes at once and hands jobs back as
     // they finish. (The 1.3 hash-burst entry point gave wrong tags for
     // single jobs in our cross-check, so it is not used.)
-    IMB_MGR* m = c->mgr;
+    IMB_MGR* m = c->hash_mgr;
     std::size_t completed = 0;
     bool failed = false;
     auto reap = [&](IMB_JOB* j) {
