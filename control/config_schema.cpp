@@ -80,9 +80,8 @@ constexpr std::int64_t max_u32 = 4294967295;
 constexpr std::array eal_rows{
     string_list<&eal_config::args_>(
         "args", values::check_eal_arg, reload::no,
-        "Arguments for DPDK's EAL (rte_eal_init), e.g. [\"-l\", \"0-1\", \"--no-huge\"]. "
-        "Ports are added as --vdev/-a from [[ports]]; arguments after `--` on stratod's "
-        "command line come after these."),
+        "Arguments for DPDK's EAL (rte_eal_init, after argv[0]), e.g. [\"-l\", \"0-1\", "
+        "\"--no-huge\"]. The lcore list must cover workers.main_lcore and workers.lcores."),
 };
 
 // ---- [[ports]] -----------------------------------------------------------
