@@ -186,7 +186,11 @@ std::string describe_rtmp(line& parent, bytes message) {
         std::string name = values.size() > 0 ? values[0] : "?";
         std::string tid = values.size() > 1 ? values[1] : "?";
         std::string plain = name.size() >= 2 && name.front() == '"' ? name.substr(1, name.size() - 2) : name;
-        l.word("command", "command " + name, boost::json::value(plain)).kv("transactionID", tid);
+        // JSON gets the transaction ID as a number when it is one.
+        boost::json::value tid_json(tid);
+        if (!tid.empty() && tid.find_first_not_of("0123456789") == std::string::npos && tid.size() < 16)
+            tid_json = std::stoull(tid);
+        l.word("command", "command " + name, boost::json::value(plain)).kv("transactionID", tid, tid_json);
         first_arg = 2;
     } else {
         l.word("", "");  // the transcripts end a data line with "24B: "
