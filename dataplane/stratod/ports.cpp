@@ -166,8 +166,11 @@ bool start_ports(const control::stratod_config& cfg, std::vector<port_runtime>& 
         if (pc.mac_) {
             rte_ether_addr m{};
             std::memcpy(m.addr_bytes, pc.mac_->bytes_.data(), 6);
+            // Virtual ports (ring, af_packet) have no MAC filter to program;
+            // the configured MAC is still the one we answer and send with.
             if (int rc = rte_eth_dev_default_mac_addr_set(rt.port_id, &m); rc != 0)
-                log(log_level::warn, "%scannot set MAC (%s); using the device's own", where.c_str(), rte_strerror(-rc));
+                log(log_level::debug, "%sdevice keeps its MAC filter (%s); answering as the configured MAC",
+                    where.c_str(), rte_strerror(-rc));
         }
         if (pc.mtu_ != 1500) (void)rte_eth_dev_set_mtu(rt.port_id, pc.mtu_);
         if (int rc = rte_eth_dev_start(rt.port_id); rc != 0) {
@@ -176,6 +179,7 @@ bool start_ports(const control::stratod_config& cfg, std::vector<port_runtime>& 
         }
         rte_ether_addr mac{};
         (void)rte_eth_macaddr_get(rt.port_id, &mac);
+        if (pc.mac_) std::memcpy(mac.addr_bytes, pc.mac_->bytes_.data(), 6);
         rt.l3 = l3_of(cfg, pc, mac);
         char macs[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(macs, sizeof macs, &mac);

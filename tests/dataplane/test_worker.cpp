@@ -1,0 +1,240 @@
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "control/config.hpp"
+#include "crypto/datagram.hpp"
+#include "crypto/flash_keys.hpp"
+#include "dataplane/net/arp.hpp"
+#include "dataplane/net/checksum.hpp"
+#include "dataplane/net/ndp.hpp"
+#include "dataplane/net/udp.hpp"
+#include "dataplane/stratod/ring_port.hpp"
+#include "dataplane/stratod/runtime.hpp"
+#include "dataplane/wire/chunks.hpp"
+#include "tests/support/hex.hpp"
+
+using namespace strato;
+using strato::test::from_hex;
+using strato::test::to_hex;
+
+namespace {
+
+const net::mac_address client_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
+const net::mac_address server_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
+
+net::ipv4_address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) { return {{a, b, c, d}}; }
+
+// A runtime with one ring port whose device name is unique per test case.
+struct dataplane_fixture {
+    std::string name;
+    stratod::ring_port port;
+    stratod::runtime rt;
+    net::l3_config client;  // the test's own "host" on the link
+
+    explicit dataplane_fixture(const std::string& extra_config = "")
+        : name("dp" + std::to_string(counter()++)), port(name) {
+        BOOST_REQUIRE(port.ok());
+        const std::string text = "[[ports]]\ndevice = \"" + port.device_name() + "\"\nipv4 = [\"198.18.0.1/24\"]\n"
+                                 "ipv6 = [\"2001:db8::1/64\"]\nmac = \"02:00:00:00:00:01\"\n"
+                                 "[workers]\nmain_lcore = 0\nlcores = [1]\ntx_drain_us = 50\n"
+                                 "[mempool]\nmbufs_per_port = 2047\ncache_size = 64\n"
+                                 "[server]\ncertificate_dh_groups = [2, 5, 14]\nlog_level = \"error\"\n" +
+                                 extra_config;
+        auto parsed = control::parse_config_text(text, "test");
+        BOOST_REQUIRE_MESSAGE(parsed.ok(), control::format_errors(parsed.errors_));
+        std::string error;
+        BOOST_REQUIRE_MESSAGE(rt.setup(*parsed.config_, error), error);
+        BOOST_REQUIRE_MESSAGE(rt.launch(error), error);
+        client.mac = client_mac;
+        client.ipv4[0] = {v4(198, 18, 0, 2), 24};
+        client.ipv4_count = 1;
+        client.ipv6[0] = {net::ipv6_address{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}}, 64};
+        client.ipv6_count = 1;
+    }
+    ~dataplane_fixture() {
+        rt.stop();
+        rt.teardown();
+    }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+    std::uint64_t drops(wire::drop_reason r) const { return rt.totals().drops[static_cast<std::size_t>(r)]; }
+    std::uint64_t stage_count(engine::stage s) const { return rt.totals().stages[static_cast<std::size_t>(s)]; }
+
+    // A UDP datagram from the client (198.18.0.2:40000) to the server's 1935.
+    std::vector<std::uint8_t> udp_frame(const std::vector<std::uint8_t>& payload, std::uint16_t sport = 40000) {
+        std::vector<std::uint8_t> f(net::udp_payload_offset(false, false) + payload.size());
+        std::memcpy(f.data() + net::udp_payload_offset(false, false), payload.data(), payload.size());
+        net::udp_route r;
+        r.source_mac = client_mac;
+        r.destination_mac = server_mac;
+        r.source = wire::socket_address::v4(0xc6120002u, sport);
+        r.destination = wire::socket_address::v4(0xc6120001u, 1935);
+        const auto out = net::write_udp_headers(r, f, payload.size(), net::checksum_mode::software);
+        BOOST_REQUIRE(out.frame_length == f.size());
+        return f;
+    }
+};
+
+// A default-key startup datagram holding one chunk written by `write`.
+template <class Write>
+std::vector<std::uint8_t> startup_datagram(Write write) {
+    std::array<std::uint8_t, 1024> buf{};
+    wire::packet_builder b(buf, wire::startup_flags, 0x1234, std::nullopt);
+    write(b.body());
+    BOOST_REQUIRE(b.finish());
+    crypto::aes_key key;
+    BOOST_REQUIRE(crypto::make_aes_key(crypto::default_session_key, key));
+    auto sealed = crypto::seal(b, 0, crypto::seal_params{&key, nullptr, 0});
+    BOOST_REQUIRE(sealed.ok());
+    return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*sealed)};
+}
+
+std::vector<std::uint8_t> ihello(const std::vector<std::uint8_t>& tag) {
+    const auto epd = from_hex("1c0a72746d66703a2f2f3139382e31382e302e313a313933352f617070");  // rtmfp://198.18.0.1:1935/app
+    return startup_datagram([&](wire::writer& w) { wire::write_ihello(w, wire::ihello{epd, tag}); });
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(worker)
+
+BOOST_AUTO_TEST_CASE(arp_request_gets_exact_reply) {
+    dataplane_fixture f;
+    std::array<std::uint8_t, 64> req{};
+    const auto n = net::build_arp_request(f.client, v4(198, 18, 0, 1), false, 0, req);
+    BOOST_REQUIRE(n > 0);
+    BOOST_REQUIRE(f.port.inject(std::span<const std::uint8_t>(req.data(), n)));
+    auto out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    // Ethernet to the client, ARP reply (op 2) "198.18.0.1 is at 02:..:01".
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(out[0].data(), 42)) ==
+               "020000000002" "020000000001" "0806" "0001080006040002" "020000000001" "c6120001" "020000000002" "c6120002");
+    BOOST_TEST(f.stage_count(engine::stage::arp_replied) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(icmp_echo_gets_exact_reply) {
+    dataplane_fixture f;
+    // IPv4 echo request 198.18.0.2 -> 198.18.0.1, id 0x1234 seq 1, payload "strato".
+    std::vector<std::uint8_t> frame;
+    frame = from_hex("020000000001020000000002080045000022abcd400040010000c6120002c6120001"
+                     "080000001234000173747261746f");
+    const auto ipsum = net::checksum_finish(net::checksum_add(frame.data() + 14, 20));
+    frame[24] = static_cast<std::uint8_t>(ipsum >> 8);
+    frame[25] = static_cast<std::uint8_t>(ipsum);
+    const auto icsum = net::checksum_finish(net::checksum_add(frame.data() + 34, frame.size() - 34));
+    frame[36] = static_cast<std::uint8_t>(icsum >> 8);
+    frame[37] = static_cast<std::uint8_t>(icsum);
+    BOOST_REQUIRE(f.port.inject(frame));
+    auto out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    const auto& r = out[0];
+    BOOST_REQUIRE(r.size() >= frame.size());
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(r.data(), 12)) == "020000000002020000000001");
+    BOOST_TEST(r[34] == 0u);  // echo reply
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(r.data() + 26, 8)) == "c6120001c6120002");
+    BOOST_TEST(net::checksum_finish(net::checksum_add(r.data() + 14, 20)) == 0u);
+    BOOST_TEST(net::checksum_finish(net::checksum_add(r.data() + 34, frame.size() - 34)) == 0u);
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(r.data() + 38, frame.size() - 38)) ==
+               to_hex(std::span<const std::uint8_t>(frame.data() + 38, frame.size() - 38)));
+}
+
+BOOST_AUTO_TEST_CASE(neighbor_solicitation_gets_advertisement) {
+    dataplane_fixture f;
+    std::array<std::uint8_t, 128> ns{};
+    const net::ipv6_address target{{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+    const auto n = net::build_neighbor_solicitation(f.client, target, false, 0, ns);
+    BOOST_REQUIRE(n > 0);
+    BOOST_REQUIRE(f.port.inject(std::span<const std::uint8_t>(ns.data(), n)));
+    auto out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0][14 + 40] == 136u);  // ICMPv6 Neighbor Advertisement
+    BOOST_TEST(f.stage_count(engine::stage::nd_replied) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(ihello_gets_rhello_from_the_worker) {
+    dataplane_fixture f;
+    const auto tag = from_hex("00112233445566778899aabbccddeeff");
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(ihello(tag))));
+    auto out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    const auto& r = out[0];
+    BOOST_REQUIRE(r.size() == 42u + 180u);  // Ethernet + IPv4 + UDP + 180-byte RHello
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(r.data(), 12)) == "020000000002020000000001");
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(r.data() + 26, 12)) == "c6120001c6120002" "078f9c40");
+    // UDP checksum over the pseudo-header must verify (software mode on ring ports).
+    const std::uint32_t pseudo = net::pseudo_header_sum(v4(198, 18, 0, 1), v4(198, 18, 0, 2), 17, 188);
+    BOOST_TEST(net::checksum_finish(net::checksum_add(r.data() + 34, 188, pseudo)) == 0u);
+
+    const wire::bytes dgram{r.data() + 42, 180};
+    BOOST_TEST(wire::session_id_of(dgram) == 0u);
+    crypto::aes_key key;
+    BOOST_REQUIRE(crypto::make_aes_key(crypto::default_session_key, key));
+    std::array<std::uint8_t, 256> plain{};
+    auto opened = crypto::open(dgram, plain, crypto::open_params{&key, nullptr, 0, false});
+    BOOST_REQUIRE(opened.ok());
+    auto pkt = wire::parse_packet(opened->packet);
+    BOOST_REQUIRE(pkt.ok());
+    BOOST_TEST(pkt->header.flags == 0x0bu);
+    wire::chunk_reader cr(pkt->chunks);
+    wire::chunk_view c;
+    BOOST_REQUIRE(cr.next(c));
+    auto rh = wire::parse_rhello(c.value);
+    BOOST_REQUIRE(rh.ok());
+    BOOST_TEST(to_hex(rh->tag_echo) == to_hex(tag));
+    BOOST_TEST(rh->cookie.size() == 64u);
+    BOOST_TEST(to_hex(rh->certificate) == to_hex(f.rt.certificate().bytes_view()));
+    BOOST_TEST(f.stage_count(engine::stage::rhello_sent) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_datagrams_are_counted_and_dropped) {
+    dataplane_fixture f;
+    // Too short, misaligned, garbage (fails the checksum after decryption),
+    // non-zero session ID, wrong EPD, and a bad UDP checksum.
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(std::vector<std::uint8_t>(12, 0xab))));
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(std::vector<std::uint8_t>(4 + 16 + 5, 0xab))));
+    auto garbage = from_hex("00000000 000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f");
+    wire::scramble_session_id(garbage, 0);  // a startup packet that will not decrypt to a valid checksum
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(garbage)));
+    auto session = f.udp_frame(std::vector<std::uint8_t>(4 + 32, 0x11));
+    BOOST_REQUIRE(f.port.inject(session));
+    const auto hostname_epd = startup_datagram([&](wire::writer& w) {
+        const auto epd = from_hex("0400616263");
+        const auto tag = from_hex("00112233445566778899aabbccddeeff");
+        wire::write_ihello(w, wire::ihello{epd, tag});
+    });
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(hostname_epd)));
+    auto bad_sum = f.udp_frame(ihello(from_hex("00112233445566778899aabbccddeeff")));
+    bad_sum[40] ^= 0x55;
+    BOOST_REQUIRE(f.port.inject(bad_sum));
+    // The worker still answers afterwards.
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(ihello(from_hex("ffeeddccbbaa99887766554433221100")))));
+    auto out = f.port.collect(1, 2000);
+    BOOST_TEST(out.size() == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::datagram_too_short) == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::datagram_misaligned) == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::bad_checksum) == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::unknown_session) == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::not_for_us) == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::bad_udp_checksum) == 1u);
+    BOOST_TEST(f.stage_count(engine::stage::rhello_sent) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(handshake_replies_are_rate_limited_per_prefix) {
+    dataplane_fixture f("[handshake]\nrate_limit_per_second = 1\nrate_limit_burst = 5\n");
+    for (int i = 0; i < 20; ++i) {
+        std::vector<std::uint8_t> tag(16, static_cast<std::uint8_t>(i));
+        BOOST_REQUIRE(f.port.inject(f.udp_frame(ihello(tag), static_cast<std::uint16_t>(40000 + i))));
+    }
+    auto out = f.port.collect(5, 2000);
+    BOOST_TEST(out.size() == 5u);
+    BOOST_TEST(f.drops(wire::drop_reason::rate_limited) == 15u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
