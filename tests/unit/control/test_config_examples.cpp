@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(af_packet_veth) {
     BOOST_TEST(c.ports_.at(0).device_ == "net_af_packet0,iface=strato0");
     BOOST_TEST(to_string(c.ports_[0].ipv4_.at(0)) == "198.18.0.1/24");
     BOOST_TEST(to_string(c.ports_[0].ipv6_.at(0)) == "2001:db8::1/64");
-    BOOST_TEST(c.server_.certificate_dh_groups_ == (std::vector<std::uint8_t>{2, 14}),
+    BOOST_TEST(c.server_.certificate_dh_groups_ == (std::vector<std::uint8_t>{2, 5, 14}),
                boost::test_tools::per_element());
     BOOST_REQUIRE_EQUAL(c.apps_.size(), 2U);
     BOOST_TEST(c.apps_[1].path_ == "multicast/demo");
