@@ -1,0 +1,239 @@
+// strato-bench-dataplane: one worker lcore of the real runtime fed at full
+// speed with a prebuilt mix of valid IHellos (random tags, many source
+// addresses and ports) through a ring-backed port, against bare I/O
+// forwarding on the same port in the same run. Reports RHellos per second,
+// cycles per packet on the worker core, the ratio to forwarding, and the
+// process's resident memory before and after (a spoofed flood must not grow
+// it). Not a test: numbers go to the README's benchmark section.
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "control/config.hpp"
+#include "crypto/datagram.hpp"
+#include "crypto/flash_keys.hpp"
+#include "dataplane/net/udp.hpp"
+#include "dataplane/stratod/ring_port.hpp"
+#include "dataplane/stratod/runtime.hpp"
+#include "dataplane/wire/chunks.hpp"
+
+namespace {
+
+using namespace strato;
+
+constexpr unsigned worker_lcore = 1;
+constexpr std::size_t template_count = 4096;
+constexpr unsigned burst = 32;
+
+long resident_kib() {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    return -1;
+}
+
+// Frames of IHellos from 198.18.0.0/15 sources with random ports and tags.
+std::vector<std::vector<std::uint8_t>> make_ihellos(std::mt19937_64& rng) {
+    crypto::aes_key key;
+    if (!crypto::make_aes_key(crypto::default_session_key, key)) std::abort();
+    const std::string uri = "rtmfp://198.18.0.1:1935/app";
+    std::vector<std::uint8_t> epd{static_cast<std::uint8_t>(uri.size() + 1), 0x0a};
+    epd.insert(epd.end(), uri.begin(), uri.end());
+    std::vector<std::vector<std::uint8_t>> frames;
+    for (std::size_t i = 0; i < template_count; ++i) {
+        std::array<std::uint8_t, 16> tag;
+        for (auto& b : tag) b = static_cast<std::uint8_t>(rng());
+        std::array<std::uint8_t, 256> dgram{};
+        wire::packet_builder b(dgram, wire::startup_flags, static_cast<std::uint16_t>(rng()), std::nullopt);
+        wire::write_ihello(b.body(), wire::ihello{epd, tag});
+        if (!b.finish()) std::abort();
+        auto sealed = crypto::seal(b, 0, crypto::seal_params{&key, nullptr, 0});
+        if (!sealed.ok()) std::abort();
+        const std::size_t payload = *sealed;
+        std::vector<std::uint8_t> f(net::udp_payload_offset(false, false) + payload);
+        std::memcpy(f.data() + net::udp_payload_offset(false, false), dgram.data(), payload);
+        net::udp_route r;
+        r.source_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x02}};
+        r.destination_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x01}};
+        r.source = wire::socket_address::v4(0xc6120000u | static_cast<std::uint32_t>(rng() & 0x1ffff),
+                                            static_cast<std::uint16_t>(1024 + rng() % 60000));
+        r.destination = wire::socket_address::v4(0xc6120001u, 1935);
+        if (net::write_udp_headers(r, f, payload, net::checksum_mode::software).frame_length != f.size()) std::abort();
+        frames.push_back(std::move(f));
+    }
+    return frames;
+}
+
+// Keeps the worker's RX ring full and empties its TX ring for `seconds`;
+// returns frames the worker sent per second.
+double feed(stratod::ring_port& port, const std::vector<std::vector<std::uint8_t>>& frames, double seconds,
+            std::uint64_t& sent_out) {
+    rte_mbuf* bufs[burst];
+    void* out[burst * 4];
+    std::size_t next = 0;
+    std::uint64_t sent = 0;
+    const std::uint64_t hz = rte_get_tsc_hz();
+    const std::uint64_t start = rte_get_tsc_cycles();
+    const std::uint64_t end = start + static_cast<std::uint64_t>(seconds * static_cast<double>(hz));
+    while (rte_get_tsc_cycles() < end) {
+        const unsigned got = rte_ring_dequeue_burst(port.tx_ring(), out, burst * 4, nullptr);
+        if (got) {
+            sent += got;
+            rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(out), got);
+        }
+        if (rte_ring_free_count(port.rx_ring()) < burst) continue;
+        if (rte_pktmbuf_alloc_bulk(port.pool(), bufs, burst) != 0) continue;
+        for (unsigned i = 0; i < burst; ++i) {
+            const auto& f = frames[next];
+            next = (next + 1) % frames.size();
+            char* p = rte_pktmbuf_append(bufs[i], static_cast<std::uint16_t>(f.size()));
+            std::memcpy(p, f.data(), f.size());
+        }
+        const unsigned n = rte_ring_enqueue_burst(port.rx_ring(), reinterpret_cast<void**>(bufs), burst, nullptr);
+        if (n < burst) rte_pktmbuf_free_bulk(bufs + n, burst - n);
+    }
+    const double elapsed = static_cast<double>(rte_get_tsc_cycles() - start) / static_cast<double>(hz);
+    sent_out = sent;
+    return static_cast<double>(sent) / elapsed;
+}
+
+std::atomic<bool> forward_quit{false};
+int forward_main(void* arg) {
+    const auto port = *static_cast<std::uint16_t*>(arg);
+    rte_mbuf* pkts[burst];
+    while (!forward_quit.load(std::memory_order_relaxed)) {
+        const std::uint16_t n = rte_eth_rx_burst(port, 0, pkts, burst);
+        if (n == 0) continue;
+        const std::uint16_t s = rte_eth_tx_burst(port, 0, pkts, n);
+        if (s < n) rte_pktmbuf_free_bulk(pkts + s, n - s);
+    }
+    return 0;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    int runs = 5;
+    double seconds = 2.0;
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--runs" && i + 1 < argc) runs = std::max(5, std::atoi(argv[++i]));
+        else if (a == "--seconds" && i + 1 < argc) seconds = std::max(0.2, std::atof(argv[++i]));
+        else if (a == "--json") json = true;
+        else {
+            std::fprintf(stderr, "usage: strato-bench-dataplane [--runs N>=5] [--seconds S] [--json]\n");
+            return 2;
+        }
+    }
+    std::string prefix = "--file-prefix=strato_bench_" + std::to_string(::getpid());
+    std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", "1024", "--no-pci", prefix,
+                                 "-l", "0-1", "--log-level=error"};
+    std::vector<char*> eal_argv;
+    for (auto& a : eal) eal_argv.push_back(a.data());
+    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+        std::fprintf(stderr, "EAL start failed: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    std::mt19937_64 rng(20261125);
+    const auto frames = make_ihellos(rng);
+    const double hz = static_cast<double>(rte_get_tsc_hz());
+    std::vector<double> rhello_rates, forward_rates;
+    long rss_before = 0, rss_after = 0;
+    std::uint64_t total_ihellos = 0;
+
+    for (int r = 0; r < runs; ++r) {
+        // Bare forwarding on a fresh ring port.
+        {
+            stratod::ring_port port("bfwd" + std::to_string(r), 16384, 32767);
+            rte_eth_conf conf{};
+            std::uint16_t pid = port.port_id();
+            if (rte_eth_dev_configure(pid, 1, 1, &conf) != 0 ||
+                rte_eth_rx_queue_setup(pid, 0, 1024, 0, nullptr, port.pool()) != 0 ||
+                rte_eth_tx_queue_setup(pid, 0, 1024, 0, nullptr) != 0 || rte_eth_dev_start(pid) != 0) {
+                std::fprintf(stderr, "cannot start the forwarding port\n");
+                return 1;
+            }
+            forward_quit = false;
+            rte_eal_remote_launch(forward_main, &pid, worker_lcore);
+            std::uint64_t sent = 0;
+            forward_rates.push_back(feed(port, frames, seconds, sent));
+            forward_quit = true;
+            rte_eal_wait_lcore(worker_lcore);
+            (void)rte_eth_dev_stop(pid);
+            (void)rte_eth_dev_close(pid);
+        }
+        // The real runtime answering IHellos.
+        {
+            stratod::ring_port port("bih" + std::to_string(r), 16384, 32767);
+            const std::string text = "[[ports]]\ndevice = \"" + port.device_name() +
+                                     "\"\nipv4 = [\"198.18.0.1/15\"]\nmac = \"02:00:00:00:00:01\"\n"
+                                     "[workers]\nmain_lcore = 0\nlcores = [1]\n"
+                                     "[mempool]\nmbufs_per_port = 2047\ncache_size = 64\n"
+                                     "[server]\nlog_level = \"error\"\n"
+                                     "[handshake]\nrate_limit_per_second = 10000000\nrate_limit_burst = 10000000\n";
+            auto parsed = control::parse_config_text(text, "bench");
+            if (!parsed.ok()) {
+                std::fprintf(stderr, "%s", control::format_errors(parsed.errors_).c_str());
+                return 1;
+            }
+            stratod::runtime rt;
+            std::string error;
+            if (!rt.setup(*parsed.config_, error) || !rt.launch(error)) {
+                std::fprintf(stderr, "%s\n", error.c_str());
+                return 1;
+            }
+            if (r == 0) rss_before = resident_kib();
+            std::uint64_t sent = 0;
+            rhello_rates.push_back(feed(port, frames, seconds, sent));
+            rt.stop();
+            const auto t = rt.totals();
+            total_ihellos += t.stages[static_cast<std::size_t>(engine::stage::ihello)];
+            if (t.drops_total() != 0) std::fprintf(stderr, "warning: %llu drops in run %d\n",
+                                                   static_cast<unsigned long long>(t.drops_total()), r);
+            rss_after = resident_kib();
+            rt.teardown();
+        }
+    }
+    const double rh = median(rhello_rates), fw = median(forward_rates);
+    const auto [rh_min, rh_max] = std::minmax_element(rhello_rates.begin(), rhello_rates.end());
+    if (json) {
+        std::printf("{\"runs\": %d, \"seconds\": %.1f, \"rhello_pps\": %.0f, \"rhello_pps_min\": %.0f, "
+                    "\"rhello_pps_max\": %.0f, \"rhello_cycles_per_packet\": %.0f, \"forward_pps\": %.0f, "
+                    "\"forward_cycles_per_packet\": %.0f, \"ratio\": %.3f, \"ihellos\": %llu, "
+                    "\"rss_kib_before\": %ld, \"rss_kib_after\": %ld}\n",
+                    runs, seconds, rh, *rh_min, *rh_max, hz / rh, fw, hz / fw, rh / fw,
+                    static_cast<unsigned long long>(total_ihellos), rss_before, rss_after);
+    } else {
+        std::printf("IHello->RHello, one worker core: median %.2f Mpps (min %.2f, max %.2f), %.0f cycles/packet\n",
+                    rh / 1e6, *rh_min / 1e6, *rh_max / 1e6, hz / rh);
+        std::printf("bare I/O forwarding, same port:   median %.2f Mpps, %.0f cycles/packet (feeder-bound)\n",
+                    fw / 1e6, hz / fw);
+        std::printf("ratio RHello/forwarding: %.2f; %llu IHellos answered from %zu sources; RSS %ld KiB -> %ld KiB\n",
+                    rh / fw, static_cast<unsigned long long>(total_ihellos), frames.size(), rss_before, rss_after);
+    }
+    rte_eal_cleanup();
+    return 0;
+}
