@@ -211,6 +211,7 @@ void decoder::frame(const pcap_frame& f) {
     if (od.hmac_len) pl.kv("hmac", std::to_string(od.hmac_len) + "B", od.hmac_len);
     rec.rtmfp = true;
     rec.session_key = session;
+    rec.packet.assign(od.view.packet.begin(), od.view.packet.end());
 
     session_key_ = src + ">" + dst + "/" + hex32(sid) + "/";
     have_prev_ = false;

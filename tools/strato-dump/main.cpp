@@ -3,6 +3,7 @@
 // transcripts (../shared/captures/*.txt), or as JSON Lines.
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -13,7 +14,10 @@ namespace {
 int usage(std::ostream& o, int code) {
     o << "usage: strato-dump [--keys FILE] [--json] FILE.pcap\n"
          "  --keys FILE  session keys (format: captures/README.md, '.keys')\n"
-         "  --json       one JSON object per line instead of the transcript text\n";
+         "  --json       one JSON object per line instead of the transcript text\n"
+         "  --write-plaintexts DIR  also write every decrypted plain packet to DIR\n"
+         "               (<pcap>-<frame>.bin: a 0x00 mode byte, then the packet; the\n"
+         "               input format of the wire fuzz target, used to seed it)\n";
     return code;
 }
 } // namespace
@@ -21,6 +25,7 @@ int usage(std::ostream& o, int code) {
 int main(int argc, char** argv) {
     std::string keys, pcap;
     bool json = false;
+    std::string plaintext_dir;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--keys") {
@@ -28,6 +33,9 @@ int main(int argc, char** argv) {
             keys = argv[i];
         } else if (a.rfind("--keys=", 0) == 0) {
             keys = a.substr(7);
+        } else if (a == "--write-plaintexts") {
+            if (++i >= argc) return usage(std::cerr, 2);
+            plaintext_dir = argv[i];
         } else if (a == "--json") {
             json = true;
         } else if (a == "-h" || a == "--help") {
@@ -45,6 +53,16 @@ int main(int argc, char** argv) {
     if (pcap.empty()) return usage(std::cerr, 2);
     try {
         const auto c = strato::dump::decode_file(pcap, keys);
+        if (!plaintext_dir.empty()) {
+            for (const auto& p : c.packets) {
+                if (p.packet.empty()) continue;
+                const std::string path = plaintext_dir + "/" + c.pcap_name + "-" + std::to_string(p.frame) + ".bin";
+                std::ofstream f(path, std::ios::binary);
+                f.put('\0');
+                f.write(reinterpret_cast<const char*>(p.packet.data()), static_cast<std::streamsize>(p.packet.size()));
+                if (!f) throw strato::dump::dump_error(path + ": cannot write");
+            }
+        }
         if (json) strato::dump::write_json(std::cout, c);
         else strato::dump::write_text(std::cout, c);
         std::cout.flush();

@@ -46,6 +46,7 @@ struct packet_record {
     std::vector<std::string> errors;  // decode problems (drop_reason names)
     bool rtmfp = false;             // decrypted and parsed as RTMFP
     bool session_key = false;       // opened with a session key (not default)
+    std::vector<std::uint8_t> packet;  // the plain packet (flags byte onwards), for fuzz seeds
 };
 
 struct capture_record {
