@@ -1,0 +1,43 @@
+// strato-peer: an RTMFP client on strato's own codec and crypto, over kernel
+// UDP sockets. Used by the integration tests and the demo to talk to stratod
+// the way real clients do, and to send it malformed input.
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "tools/strato-peer/command.hpp"
+
+namespace {
+
+void usage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: strato-peer COMMAND [ARGS...]\n"
+                 "commands:\n"
+                 "  hello rtmfp://HOST[:PORT]/APP [--count N] [--timeout MS] [--tag-size N]\n"
+                 "        [--epd-form uri|path|hostname] [--peer-id HEX] [-4|-6] [--json]\n"
+                 "      send IHello(s) under the default key and check every RHello byte for byte\n"
+                 "  send-raw HOST:PORT HEX [--wait MS]\n"
+                 "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
+                 "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace strato::peer;
+    if (argc < 2) {
+        usage(stderr);
+        return exit_usage;
+    }
+    const std::string_view cmd = argv[1];
+    const args rest(argv + 2, static_cast<std::size_t>(argc - 2));
+    if (cmd == "hello") return hello_command(rest);
+    if (cmd == "send-raw") return send_raw_command(rest);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        usage(stdout);
+        return exit_ok;
+    }
+    std::fprintf(stderr, "strato-peer: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return exit_usage;
+}
