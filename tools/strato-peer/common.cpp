@@ -27,9 +27,9 @@ std::string json_string(std::string_view s) {
         if (c == '"' || c == '\\') {
             out += '\\';
             out += c;
-        } else if (u < 0x20 || u >= 0x7f) {
-            // Non-ASCII bytes come only from server data we could not trust
-            // to be UTF-8; escape them so the JSON stays valid.
+        } else if (u < 0x20 || u == 0x7f) {
+            // Control characters must be escaped; UTF-8 passes through (our
+            // texts are UTF-8, and server bytes are only ever shown as hex).
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\u%04x", u);
             out += buf;
