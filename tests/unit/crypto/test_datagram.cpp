@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "capture_fixtures.hpp"
+#include "tests/support/capture_fixtures.hpp"
 #include "crypto/datagram.hpp"
 #include "crypto/flash_keys.hpp"
 #include "util.hpp"

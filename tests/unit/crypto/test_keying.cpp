@@ -1,7 +1,7 @@
 // Certificates and keying components, from real capture bytes and malformed input.
 #include <boost/test/unit_test.hpp>
 
-#include "capture_fixtures.hpp"
+#include "tests/support/capture_fixtures.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/datagram.hpp"
 #include "crypto/flash_keys.hpp"
