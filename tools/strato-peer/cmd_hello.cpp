@@ -178,6 +178,7 @@ int hello_command(args a) {
     std::vector<std::uint8_t> buf(65536);
     bool timed_out = false;
     steady::time_point last_send = steady::now();
+    steady::time_point first_send = last_send;
 
     if (!o.json) {
         std::printf("hello %s -> %s (EPD %s form, %zu bytes: %s)\n", uri.text.c_str(), format_endpoint(server).c_str(),
@@ -239,7 +240,7 @@ int hello_command(args a) {
                 continue;
             }
             if (tot.valid + tot.invalid == 0)
-                tot.first_rtt_ms = std::chrono::duration<double, std::milli>(steady::now() - last_send).count();
+                tot.first_rtt_ms = std::chrono::duration<double, std::milli>(steady::now() - first_send).count();
             handle_reply(wire::bytes(buf.data(), std::min(r.length, buf.size())));
             return true;
         }
@@ -265,6 +266,7 @@ int hello_command(args a) {
         ++tot.sent;
         last_send = steady::now();
         if (i == 0) {
+            first_send = last_send;
             first_tag = tag;
             if (!o.json)
                 std::printf("sent IHello %zu bytes from %s, tag %s\n", ihello.size(), format_endpoint(t.local()).c_str(),
