@@ -39,6 +39,8 @@ enum class drop_reason : std::uint8_t {
     bad_cookie,
     expired_cookie,
     cookie_wrong_address,
+    keying_queue_full,        // the lcore's DH queue is full: IIKeying dropped, the client retries
+    duplicate_iikeying,       // retransmission while the first copy is still being keyed
     // Flash application layer (RFC 7425 §5)
     bad_metadata,
     bad_rtmp_message,
@@ -97,6 +99,8 @@ inline constexpr std::array<std::string_view, drop_reason_count> drop_reason_nam
     "bad_cookie",
     "expired_cookie",
     "cookie_wrong_address",
+    "keying_queue_full",
+    "duplicate_iikeying",
     "bad_metadata",
     "bad_rtmp_message",
     "bad_amf",
