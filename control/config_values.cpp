@@ -228,6 +228,17 @@ check_result check_vdev(std::string_view text) {
     if (name.size() <= 4 || !all_of(name, [](char c) { return is_alnum(c) || c == '_'; })) {
         return bad("expected net_<driver><n>[,key=value...]");
     }
+    // The vdev bus picks the driver whose name prefixes the device name; an
+    // unknown one would only fail inside the EAL, after validation.
+    static constexpr std::string_view drivers[] = {
+        "net_af_packet", "net_af_xdp", "net_bonding", "net_failsafe", "net_memif", "net_null",
+        "net_pcap",      "net_ring",   "net_softnic", "net_tap",      "net_tun",   "net_vhost",
+        "net_virtio_user", "net_vdev_netvsc"};
+    if (std::none_of(std::begin(drivers), std::end(drivers), [&](std::string_view d) { return name.starts_with(d); })) {
+        return bad("unknown driver; known: net_af_packet, net_af_xdp, net_bonding, net_failsafe, net_memif, "
+                   "net_null, net_pcap, net_ring, net_softnic, net_tap, net_tun, net_vhost, net_virtio_user, "
+                   "net_vdev_netvsc");
+    }
     std::vector<std::pair<std::string_view, std::string_view>> args;
     if (name.size() != text.size()) {
         auto rest = text.substr(name.size() + 1);

@@ -73,6 +73,10 @@ std::vector<bad_case> bad_cases() {
         {"bad memif role", port("device = \"net_memif0,role=boss\"\nipv4 = [\"198.18.0.1/24\"]"),
          {"ports[0].device: \"net_memif0,role=boss\" is not a valid vdev (role must be server or "
           "client)"}},
+        {"unknown vdev driver", port("device = \"net_bogus0\"\nipv4 = [\"198.18.0.1/24\"]"),
+         {"ports[0].device: \"net_bogus0\" is not a valid vdev (unknown driver; known: net_af_packet, "
+          "net_af_xdp, net_bonding, net_failsafe, net_memif, net_null, net_pcap, net_ring, net_softnic, "
+          "net_tap, net_tun, net_vhost, net_virtio_user, net_vdev_netvsc)"}},
         {"neither pci nor vdev", port("device = \"eth0\"\nipv4 = [\"198.18.0.1/24\"]"),
          {"ports[0].device: \"eth0\" is neither a PCI address (e.g. 0000:3b:00.0) nor a vdev "
           "(e.g. net_af_packet0,iface=veth0)"}},
