@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "crypto/imb.hpp"
 #include "crypto/random.hpp"
 
 namespace strato::crypto {
@@ -108,6 +109,109 @@ bool cookie_jar::make(const wire::socket_address& from, std::uint32_t now_s,
     if (!hmac_sha256(current_.key, {m.b, m.b_size}, mac)) return false;
     std::memcpy(c + mac_b_at, mac, mac_b_size);
     return true;
+}
+
+bool cookie_jar::make_burst(std::span<cookie_request> requests, std::uint32_t now_s) const noexcept {
+    for (cookie_request& r : requests) r.ok = false;
+    if (!current_.live) return true;
+    for (std::size_t base = 0; base < requests.size(); base += max_burst) {
+        const std::size_t n = requests.size() - base < max_burst ? requests.size() - base : max_burst;
+        cookie_request* req = requests.data() + base;
+        // One draw from the random pool for the whole burst.
+        std::uint8_t random[max_burst * 8];
+        if (!random_bytes({random, n * 8})) return false;
+        mac_inputs m[max_burst];
+        hmac_op ops[max_burst];
+        alignas(16) std::uint8_t mac[max_burst][sha256_size];
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint8_t* c = req[i].out;
+            c[0] = current_.generation;
+            c[1] = static_cast<std::uint8_t>(now_s >> 24);
+            c[2] = static_cast<std::uint8_t>(now_s >> 16);
+            c[3] = static_cast<std::uint8_t>(now_s >> 8);
+            c[4] = static_cast<std::uint8_t>(now_s);
+            std::memcpy(c + 5, random + 8 * i, 8);
+            fill_a(m[i], c);
+            ops[i] = hmac_op{&current_.key, m[i].a, sizeof m[i].a, mac[i]};
+        }
+        std::memset(random, 0, n * 8);  // as random_bytes does for its pool
+        if (!hmac_sha256_burst({ops, n})) continue;
+        std::size_t nb = 0;
+        std::uint8_t index[max_burst];
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint8_t* c = req[i].out;
+            std::memcpy(c + mac_a_at, mac[i], mac_a_size);
+            if (!fill_b(m[i], c, *req[i].from)) continue;
+            index[nb] = static_cast<std::uint8_t>(i);
+            ops[nb++] = hmac_op{&current_.key, m[i].b, m[i].b_size, mac[i]};
+        }
+        if (!hmac_sha256_burst({ops, nb})) continue;
+        for (std::size_t j = 0; j < nb; ++j) {
+            cookie_request& r = req[index[j]];
+            std::memcpy(r.out + mac_b_at, mac[index[j]], mac_b_size);
+            r.ok = true;
+        }
+    }
+    return true;
+}
+
+void cookie_jar::verify_burst(std::span<cookie_check> checks, std::uint32_t now_s) const noexcept {
+    for (std::size_t base = 0; base < checks.size(); base += max_burst) {
+        const std::size_t n = checks.size() - base < max_burst ? checks.size() - base : max_burst;
+        cookie_check* chk = checks.data() + base;
+        mac_inputs m[max_burst];
+        hmac_op ops[max_burst];
+        alignas(16) std::uint8_t mac[max_burst][sha256_size];
+        std::uint8_t index[max_burst];
+        std::size_t nb = 0;
+        // Cheap checks, then MAC_B of every survivor in one burst.
+        for (std::size_t i = 0; i < n; ++i) {
+            cookie_check& k = chk[i];
+            if (k.cookie.size() != cookie_size) {
+                k.status = cookie_status::malformed;
+                continue;
+            }
+            const std::uint8_t* c = k.cookie.data();
+            const slot* s = find(c[0]);
+            if (s == nullptr) {
+                k.status = cookie_status::unknown_generation;
+                continue;
+            }
+            const std::uint32_t issued = (std::uint32_t{c[1]} << 24) | (std::uint32_t{c[2]} << 16) |
+                                         (std::uint32_t{c[3]} << 8) | std::uint32_t{c[4]};
+            if (issued > now_s || now_s - issued > lifetime_) {
+                k.status = cookie_status::expired;
+                continue;
+            }
+            if (!fill_b(m[i], c, *k.from)) {
+                k.status = cookie_status::malformed;
+                continue;
+            }
+            k.status = cookie_status::forged;  // until a MAC says otherwise
+            index[nb] = static_cast<std::uint8_t>(i);
+            ops[nb++] = hmac_op{&s->key, m[i].b, m[i].b_size, mac[i]};
+        }
+        if (nb == 0 || !hmac_sha256_burst({ops, nb})) continue;
+        // MAC_A only for the failures, to tell an address change from a forgery.
+        std::size_t na = 0;
+        for (std::size_t j = 0; j < nb; ++j) {
+            const std::size_t i = index[j];
+            const std::uint8_t* c = chk[i].cookie.data();
+            if (equal_ct(mac[i], c + mac_b_at, mac_b_size)) {
+                chk[i].status = cookie_status::ok;
+                continue;
+            }
+            fill_a(m[i], c);
+            index[na] = static_cast<std::uint8_t>(i);
+            ops[na++] = hmac_op{&find(c[0])->key, m[i].a, sizeof m[i].a, mac[i]};
+        }
+        if (na == 0 || !hmac_sha256_burst({ops, na})) continue;
+        for (std::size_t j = 0; j < na; ++j) {
+            const std::size_t i = index[j];
+            if (equal_ct(mac[i], chk[i].cookie.data() + mac_a_at, mac_a_size))
+                chk[i].status = cookie_status::wrong_address;
+        }
+    }
 }
 
 cookie_status cookie_jar::verify(bytes cookie, const wire::socket_address& from, std::uint32_t now_s) const noexcept {

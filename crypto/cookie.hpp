@@ -40,6 +40,21 @@ enum class cookie_status : std::uint8_t {
 std::string_view name_of(cookie_status s) noexcept;
 wire::drop_reason to_drop_reason(cookie_status s) noexcept;
 
+// One cookie to make in a burst: in `from` and `out` (cookie_size bytes);
+// out `ok`.
+struct cookie_request {
+    const wire::socket_address* from = nullptr;
+    std::uint8_t* out = nullptr;
+    bool ok = false;
+};
+
+// One cookie to check in a burst: in `cookie` and `from`; out `status`.
+struct cookie_check {
+    bytes cookie;
+    const wire::socket_address* from = nullptr;
+    cookie_status status = cookie_status::malformed;
+};
+
 // The secrets of one listening address. Rotate on the control plane and
 // publish copies to the workers (it is a plain value type, ~200 bytes).
 class cookie_jar {
@@ -59,6 +74,14 @@ public:
     // One HMAC (MAC_B) when the cookie is good, a second (MAC_A) only to
     // tell a forgery from an address change. No allocation.
     cookie_status verify(bytes cookie, const wire::socket_address& from, std::uint32_t now_s) const noexcept;
+
+    // The same, for a burst: one refill of random bytes, then all MAC_As in
+    // one HMAC burst and all MAC_Bs in another (so the SHA lanes stay full).
+    // Every cookie equals what make() would give for the same random bytes,
+    // and every status what verify() returns. Returns false only if the
+    // random source fails (then no request is ok). No allocation.
+    [[nodiscard]] bool make_burst(std::span<cookie_request> requests, std::uint32_t now_s) const noexcept;
+    void verify_burst(std::span<cookie_check> checks, std::uint32_t now_s) const noexcept;
 
 private:
     struct slot {

@@ -45,6 +45,7 @@ struct imb_holder {
         ctx.hash_mgr = h;
         ctx.jobs = static_cast<IMB_JOB*>(jobs);
         for (std::size_t i = 0; i < max_burst; ++i) new (&ctx.jobs[i]) IMB_JOB{};
+        ctx.sha_ni = (f & IMB_FEATURE_SHANI) != 0;
         ctx.mgr = m;
     }
     ~imb_holder() {

@@ -20,6 +20,7 @@ struct imb_context {
     IMB_MGR* hash_mgr = nullptr;  // SSE arch: its HMAC-SHA256 runs on SHA-NI
     IMB_JOB* jobs = nullptr;      // max_burst preallocated jobs for the burst API
     std::string_view arch;        // "avx512", "avx2", "avx", "sse"
+    bool sha_ni = false;          // the CPU has SHA-NI: HMAC-SHA256 bursts bypass the job API
 };
 
 // The calling thread's manager; created on first call. Returns nullptr only

@@ -190,6 +190,29 @@ STRATO_BENCH("cookie.verify_forged", 1) {
     bench::keep(jar().verify(c, from, 1001));
 }
 
+STRATO_BENCH("cookie.make_burst32", burst) {
+    // What the worker does per RX burst: one random refill, 32 MAC_As, 32 MAC_Bs.
+    static std::array<std::array<std::uint8_t, cookie_size>, burst> out;
+    std::array<cookie_request, burst> reqs;
+    for (std::size_t i = 0; i < burst; ++i) reqs[i] = {&from, out[i].data(), false};
+    bench::keep(jar().make_burst(reqs, 1000));
+    bench::keep(reqs[7].ok);
+    bench::clobber();
+}
+
+STRATO_BENCH("cookie.verify_ok_burst32", burst) {
+    static const std::array<std::array<std::uint8_t, cookie_size>, burst> c = [] {
+        std::array<std::array<std::uint8_t, cookie_size>, burst> x;
+        for (auto& k : x) (void)jar().make(from, 1000, k);
+        return x;
+    }();
+    std::array<cookie_check, burst> checks;
+    for (std::size_t i = 0; i < burst; ++i) checks[i] = {{c[i].data(), cookie_size}, &from, cookie_status::malformed};
+    jar().verify_burst(checks, 1001);
+    bench::keep(checks[5].status);
+    bench::clobber();
+}
+
 STRATO_BENCH("flash.derive_session_keys", 1) {
     static const std::vector<std::uint8_t> secret(128, 0x33), skic(76, 0xa5), skrc(139, 0x5a);
     const session_keys k = derive_session_keys({secret.data(), secret.size()}, {skrc.data(), skrc.size()},
