@@ -64,7 +64,11 @@ struct peer_record {
     std::uint32_t last_activity = 0;  // seconds
 };
 
-// What a reader gets: a copy, plus where it came from (slot is the paging
+// What a reader gets: a copy, plus where it came from. Only the first
+// private_count private addresses are written (the rest keep whatever the
+// caller's buffer held): copying 160 bytes per lookup for peers that list
+// one or two addresses would be waste on the introduction path.
+// Where it came from (slot is the paging
 // cursor unit; version identifies the slot's incarnation, for diagnostics).
 struct peer_view : peer_record {
     std::uint32_t slot = 0;
