@@ -13,6 +13,21 @@
 #include "crypto/sha.hpp"
 #include "dataplane/session/session.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "dataplane/wire/option.hpp"
+#include <ostream>
+
+namespace strato::session {
+// Boost.Test prints these on failure.
+inline std::ostream& operator<<(std::ostream& o, flow_end v) { return o << "flow_end(" << int(v) << ")"; }
+inline std::ostream& operator<<(std::ostream& o, session_state v) { return o << "session_state(" << int(v) << ")"; }
+inline std::ostream& operator<<(std::ostream& o, send_state v) { return o << "send_state(" << int(v) << ")"; }
+inline std::ostream& operator<<(std::ostream& o, recv_state v) { return o << "recv_state(" << int(v) << ")"; }
+inline std::ostream& operator<<(std::ostream& o, send_status v) { return o << "send_status(" << int(v) << ")"; }
+inline std::ostream& operator<<(std::ostream& o, close_reason v) { return o << "close_reason(" << int(v) << ")"; }
+} // namespace strato::session
+namespace strato::wire {
+inline std::ostream& operator<<(std::ostream& o, drop_reason v) { return o << name_of(v); }
+}
 
 namespace strato::session::test {
 
