@@ -236,6 +236,12 @@ void recv_flow::on_data(const data_chunk& c, recv_context& ctx) noexcept {
         ctx.stats.drop(wire::drop_reason::value_out_of_range);  // data past FIN
         return;
     }
+    if (seq - cum_ > window && c.fsn > cum_ && !paused_) {
+        // The FSN alone may bring a far chunk into the window (an FSN jump).
+        apply_fsn(c.fsn, ctx);
+        drain(ctx);
+        if (!alive()) return;
+    }
     if (seq - cum_ > window) {
         ++ctx.stats.out_of_window;
         ctx.stats.drop(wire::drop_reason::value_out_of_range);
