@@ -43,8 +43,10 @@ bool session::prepare(const session_config& c, session_stats* stats) {
     config_ = c;
     stats_ = stats;
     const arena_layout l = layout_of(c);
-    arena_.reset(new (std::align_val_t{64}) std::uint8_t[l.total]);
-    std::uint8_t* p = arena_.get();
+    // Plain new[] (so unique_ptr's delete[] matches) with 64 bytes of slack
+    // to start the arena on a cache line.
+    arena_.reset(new std::uint8_t[l.total + 64]);
+    auto* p = reinterpret_cast<std::uint8_t*>((reinterpret_cast<std::uintptr_t>(arena_.get()) + 63) & ~std::uintptr_t{63});
     recv_ = new (p) recv_flow[c.max_recv_flows];
     p += l.recv_objects;
     send_ = new (p) send_flow[c.max_send_flows];

@@ -45,9 +45,9 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
     session_stats& stats() noexcept { return stats_; }
     // Memory per session: the session object plus its arena.
-    std::size_t bytes_per_session() const noexcept { return sizeof(session) + session::arena_bytes(config_.session); }
+    std::size_t bytes_per_session() const noexcept { return bytes_per_session(config_.session); }
     static std::size_t bytes_per_session(const session_config& c) noexcept {
-        return sizeof(session) + session::arena_bytes(c) + sizeof(std::uint32_t) * 2;
+        return sizeof(session) + session::arena_bytes(c) + 64 + sizeof(std::uint32_t) * 2;
     }
 
 private:
