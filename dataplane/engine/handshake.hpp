@@ -6,6 +6,7 @@
 // I/O-free and allocation-free; the worker feeds it decrypted plaintexts and
 // seals what it builds in bursts.
 #include <cstdint>
+#include <span>
 
 #include "crypto/certificate.hpp"
 #include "crypto/cookie.hpp"
@@ -52,6 +53,23 @@ startup_outcome handle_startup_packet(const handshake_context& ctx, wire::bytes 
                                       const wire::socket_address& from, std::uint32_t now_seconds,
                                       std::uint16_t now_ticks, wire::mutable_bytes reply,
                                       lcore_counters& counters) noexcept;
+
+// One startup packet of a burst: `packet`, `from` and `reply` as for
+// handle_startup_packet; `outcome` is written.
+struct startup_item {
+    wire::bytes packet;
+    const wire::socket_address* from = nullptr;
+    wire::mutable_bytes reply;
+    startup_outcome outcome;
+};
+
+// handle_startup_packet for a whole RX burst, in phases so the crypto runs
+// in bursts: parse and decide every packet; check every IIKeying cookie in
+// one verify burst; make every cookie (RHello and Cookie Change) in one make
+// burst (one random refill); build every reply. Outcomes and counters are
+// those of handle_startup_packet on each item. No allocation.
+void handle_startup_burst(const handshake_context& ctx, std::span<startup_item> items, std::uint32_t now_seconds,
+                          std::uint16_t now_ticks, lcore_counters& counters) noexcept;
 
 // RFC 7425 §4.4.3: does this EPD select our certificate? A Fingerprint option
 // alone decides; otherwise Ancillary Data selects a certificate that accepts

@@ -171,11 +171,15 @@ private:
                                          crypto::open_params{&default_key_, nullptr, 0, false}, {}, drop_reason::none};
     }
 
+    // The startup stage in phases, each over the whole burst: open (AES
+    // decrypt) all; parse, decide, check and make cookies, build replies
+    // (engine::handle_startup_burst: one HMAC burst per cookie MAC); seal
+    // all; finish and send.
     void answer_startup_batch(std::uint64_t now) noexcept {
         crypto::open_burst(std::span<crypto::open_job>(open_jobs_, pending_count_));
         const std::uint32_t secs = sh_.time.seconds(now);
         const std::uint16_t ticks = sh_.time.rtmfp_ticks(now);
-        std::size_t sealing = 0;
+        std::size_t opened = 0;
         for (std::size_t k = 0; k < pending_count_; ++k) {
             auto& p = pending_[k];
             if (open_jobs_[k].status != drop_reason::none) {
@@ -184,19 +188,24 @@ private:
             }
             // The reply goes where the payload of a reply belongs; the
             // request was decrypted into scratch, so nothing overlaps.
-            const auto frame = frame_of(p.mbuf);
-            const auto reply = frame.subspan(p.udp.reply_payload_offset);
-            const auto outcome = engine::handle_startup_packet(hctx_, open_jobs_[k].plain.packet, p.udp.source, secs,
-                                                               ticks, reply, c_);
-            if (outcome.action != engine::startup_action::reply) {
+            const auto reply = frame_of(p.mbuf).subspan(p.udp.reply_payload_offset);
+            item_index_[opened] = static_cast<std::uint16_t>(k);
+            items_[opened++] = engine::startup_item{open_jobs_[k].plain.packet, &p.udp.source, reply, {}};
+        }
+        engine::handle_startup_burst(hctx_, std::span<engine::startup_item>(items_, opened), secs, ticks, c_);
+        std::size_t sealing = 0;
+        for (std::size_t j = 0; j < opened; ++j) {
+            auto& p = pending_[item_index_[j]];
+            const auto& item = items_[j];
+            if (item.outcome.action != engine::startup_action::reply) {
                 // Dropped (already counted), or left for introductions and
                 // keying, which later stages serve.
                 rte_pktmbuf_free(p.mbuf);
                 continue;
             }
-            seal_index_[sealing] = static_cast<std::uint16_t>(k);
-            seal_jobs_[sealing++] = crypto::seal_job{reply.data(), reply.size(), outcome.reply_size,
-                                                     outcome.reply_session_id,
+            seal_index_[sealing] = item_index_[j];
+            seal_jobs_[sealing++] = crypto::seal_job{item.reply.data(), item.reply.size(), item.outcome.reply_size,
+                                                     item.outcome.reply_session_id,
                                                      crypto::seal_params{&default_key_, nullptr, 0}, drop_reason::none};
         }
         crypto::seal_burst(std::span<crypto::seal_job>(seal_jobs_, sealing));
@@ -235,6 +244,8 @@ private:
     crypto::open_job open_jobs_[max_burst];
     crypto::seal_job seal_jobs_[max_burst];
     std::uint16_t seal_index_[max_burst];
+    engine::startup_item items_[max_burst];
+    std::uint16_t item_index_[max_burst];
 };
 
 } // namespace

@@ -228,4 +228,103 @@ BOOST_AUTO_TEST_CASE(sealed_rhello_decrypts_with_the_default_key) {
     BOOST_TEST(to_hex(back) == to_hex(plain));
 }
 
+// handle_startup_burst against handle_startup_packet, one packet at a time:
+// the same outcome, the same counters, and replies that differ only in their
+// (random) fresh cookies, for bursts mixing every kind of startup packet,
+// including good, moved (wrong_address), expired and forged IIKeying cookies.
+BOOST_AUTO_TEST_CASE(burst_equals_one_at_a_time) {
+    fixture f;
+    // A cookie for the client, to build IIKeyings from.
+    auto o = f.handle(f.startup_packet(0x30, from_hex(librtmfp_ihello)), f.client);
+    auto rh = wire::parse_rhello(f.reply_chunk(o).value);
+    BOOST_REQUIRE(rh.ok());
+    const std::vector<std::uint8_t> cookie(rh->cookie.begin(), rh->cookie.end());
+    auto iikeying = [&](const std::vector<std::uint8_t>& ck) {
+        std::vector<std::uint8_t> v = from_hex("02000000 40");
+        v.insert(v.end(), ck.begin(), ck.end());
+        for (auto b : from_hex("04021d0201 05021d0241ff 58")) v.push_back(b);
+        return f.startup_packet(0x38, v);
+    };
+    wire::socket_address moved, v6;
+    BOOST_REQUIRE(wire::parse_address_text("198.19.1.11:50000", moved));
+    BOOST_REQUIRE(wire::parse_address_text("[2001:db8::5]:1935", v6));
+    auto forged_a = cookie, forged_b = cookie, stale_gen = cookie;
+    forged_a[7] ^= 1;     // a field under MAC_A: forged
+    forged_b[50] ^= 1;    // MAC_B alone: reads as another address
+    stale_gen[0] ^= 0x40;  // unknown generation
+    std::vector<std::uint8_t> peer_id{0x22, 0x21, 0x0f};
+    for (int i = 0; i < 32; ++i) peer_id.push_back(static_cast<std::uint8_t>(i));
+    for (int i = 0; i < 16; ++i) peer_id.push_back(0xbb);
+    auto bad_mode = f.startup_packet(0x30, from_hex(librtmfp_ihello));
+    bad_mode[0] = 0x09;
+
+    struct kind {
+        std::vector<std::uint8_t> packet;
+        const wire::socket_address* from;
+    };
+    const std::vector<kind> kinds = {
+        {f.startup_packet(0x30, from_hex(librtmfp_ihello)), &f.client},
+        {f.startup_packet(0x30, from_hex(librtmfp_ihello)), &v6},
+        {iikeying(cookie), &f.client},
+        {iikeying(cookie), &moved},
+        {iikeying(cookie), &v6},
+        {iikeying(forged_a), &f.client},
+        {iikeying(forged_b), &f.client},
+        {iikeying(stale_gen), &f.client},
+        {f.startup_packet(0x30, peer_id), &f.client},
+        {f.startup_packet(0x30, from_hex("05 0400616263 00112233445566778899aabbccddeeff")), &f.client},
+        {f.startup_packet(0x30, from_hex("05040a617070")), &f.client},
+        {f.startup_packet(0x70, from_hex("0100 0100")), &f.client},
+        {f.startup_packet(0x30, from_hex("ff")), &f.client},
+        {bad_mode, &f.client},
+    };
+    constexpr std::size_t slot = 256;
+    for (std::uint32_t now : {1000u, 1000u + crypto::cookie_lifetime_s + 1}) {  // fresh, then all expired
+        for (std::size_t size : {1u, 5u, 14u, 64u, 65u, 150u}) {
+            std::vector<std::uint8_t> burst_replies(size * slot), single_replies(size * slot);
+            std::vector<startup_item> items(size);
+            std::vector<startup_outcome> singles(size);
+            lcore_counters burst_counters, single_counters;
+            for (std::size_t i = 0; i < size; ++i) {
+                const kind& k = kinds[(i * 5 + size) % kinds.size()];
+                items[i] = startup_item{wire::bytes{k.packet.data(), k.packet.size()}, k.from,
+                                        wire::mutable_bytes{burst_replies.data() + i * slot, slot}, {}};
+                singles[i] = handle_startup_packet(f.ctx, items[i].packet, *k.from, now, 0x1234,
+                                                   wire::mutable_bytes{single_replies.data() + i * slot, slot},
+                                                   single_counters);
+            }
+            handle_startup_burst(f.ctx, items, now, 0x1234, burst_counters);
+            for (std::size_t i = 0; i < size; ++i) {
+                const startup_outcome& b = items[i].outcome;
+                const startup_outcome& s1 = singles[i];
+                BOOST_TEST((b.action == s1.action), "size " << size << " item " << i);
+                BOOST_TEST((b.reason == s1.reason), "size " << size << " item " << i);
+                BOOST_TEST(b.reply_session_id == s1.reply_session_id);
+                BOOST_TEST(b.reply_size == s1.reply_size);
+                if (b.action != startup_action::reply) continue;
+                // Same reply but for the fresh cookie: compare parsed fields.
+                std::copy_n(burst_replies.begin() + static_cast<std::ptrdiff_t>(i * slot), b.reply_size, f.reply.begin());
+                const auto cb = f.reply_chunk(b);
+                std::copy_n(single_replies.begin() + static_cast<std::ptrdiff_t>(i * slot), s1.reply_size, f.reply.begin());
+                const auto cs = f.reply_chunk(s1);
+                BOOST_TEST(cb.type == cs.type);
+                if (cb.type == 0x70u) {
+                    auto rb = wire::parse_rhello(cb.value);
+                    BOOST_REQUIRE(rb.ok());
+                    BOOST_TEST(to_hex(rb->tag_echo) == "a95a3e269534599a49438be0108e193a");
+                    BOOST_TEST(to_hex(rb->certificate) == to_hex(f.cert.bytes_view()));
+                    BOOST_TEST((f.jar.verify(rb->cookie, *items[i].from, now) == crypto::cookie_status::ok));
+                } else {
+                    auto cc = wire::parse_rhello_cookie_change(cb.value);
+                    BOOST_REQUIRE(cc.ok());
+                    BOOST_TEST(cc->old_cookie.size() == 64u);
+                    BOOST_TEST((f.jar.verify(cc->new_cookie, *items[i].from, now) == crypto::cookie_status::ok));
+                }
+            }
+            BOOST_TEST(burst_counters.stages == single_counters.stages);
+            BOOST_TEST(burst_counters.drops == single_counters.drops);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
