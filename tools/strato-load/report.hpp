@@ -1,0 +1,13 @@
+#pragma once
+// End-of-run summary: text for people, one JSON object for machines.
+#include <cstdio>
+
+#include "tools/strato-load/generator.hpp"
+#include "tools/strato-load/options.hpp"
+
+namespace strato::load {
+
+void print_summary(std::FILE* out, const load_options& o, const run_result& r);
+void print_json(std::FILE* out, const load_options& o, const run_result& r);
+
+} // namespace strato::load
