@@ -159,7 +159,11 @@ public:
             m[i]->pkt_len = f.frame_length;
             m[ready++] = m[i];
         }
-        const std::uint16_t sent = rte_eth_tx_burst(port_, 0, m, static_cast<std::uint16_t>(ready));
+        // A full TX ring is backpressure, not loss: retry briefly so an
+        // open-loop run settles at what the port carries.
+        std::uint16_t sent = 0;
+        for (int attempt = 0; attempt < 64 && sent < ready; ++attempt)
+            sent = static_cast<std::uint16_t>(sent + rte_eth_tx_burst(port_, 0, m + sent, static_cast<std::uint16_t>(ready - sent)));
         for (std::size_t i = sent; i < ready; ++i) rte_pktmbuf_free(m[i]);
         counters_.tx_failed += ready - sent;
         return sent;

@@ -71,6 +71,8 @@ std::string generator::prepare() {
     tx_slots_.assign(b * slot_size, 0);
     seal_jobs_.resize(b);
     seal_of_.resize(b);
+    what_of_.resize(b);
+    peer_of_.resize(b);
     tx_.resize(b);
     rx_.resize(b);
     open_jobs_.resize(b);
@@ -124,6 +126,7 @@ std::size_t generator::build_burst(std::uint64_t now, std::size_t legit, std::si
             t.source_ip = o_.spoof_prefix.at(r >> 20);
             t.source_port = static_cast<std::uint16_t>(1024 + (r & 0xffff) % 64000);
             ++c_.sent_spoofed;
+            what_of_[i] = -2;
             continue;
         }
         const auto peer = static_cast<std::uint32_t>(next_peer_++ % peers_.size());
@@ -136,6 +139,7 @@ std::size_t generator::build_burst(std::uint64_t now, std::size_t legit, std::si
                 invalid_credit_ -= 1.0;
                 const auto kind = static_cast<invalid_kind>(invalid_round_++ % invalid_kind_count);
                 ++c_.sent_invalid[static_cast<std::size_t>(kind)];
+                what_of_[i] = static_cast<std::int16_t>(kind);
                 switch (kind) {
                 case invalid_kind::datagram_too_short:
                     random_.fill(wire::mutable_bytes(buf, 16));
@@ -160,6 +164,8 @@ std::size_t generator::build_burst(std::uint64_t now, std::size_t legit, std::si
                 continue;
             }
         }
+        what_of_[i] = -1;
+        peer_of_[i] = peer;
         peer_state& s = peers_[peer];
         if (s.nonce != 0) ++c_.unanswered;  // the previous request never got its reply
         s.nonce = random_.nonzero32();
@@ -177,6 +183,19 @@ std::size_t generator::build_burst(std::uint64_t now, std::size_t legit, std::si
         tx_[i].length = j.status == wire::drop_reason::none ? static_cast<std::uint16_t>(j.length) : 0;
     }
     return n;
+}
+
+void generator::unsend(std::size_t from, std::size_t to) noexcept {
+    for (std::size_t i = from; i < to; ++i) {
+        if (what_of_[i] == -1) {
+            --c_.sent_valid;
+            peers_[peer_of_[i]].nonce = 0;  // nothing is in flight for it
+        } else if (what_of_[i] == -2) {
+            --c_.sent_spoofed;
+        } else {
+            --c_.sent_invalid[static_cast<std::size_t>(what_of_[i])];
+        }
+    }
 }
 
 void generator::poll_replies(std::uint64_t /*unused*/, bool measuring) {
@@ -279,6 +298,7 @@ void generator::run(run_result& out, volatile const int& stop_flag) {
             const std::size_t sent = io_.send(std::span<const tx_datagram>(tx_.data(), n));
             c_.sent += sent;
             c_.tx_failed += n - sent;
+            unsend(sent, n);
             legit_sent += legit;
             spoof_sent += spoof;
         }

@@ -71,6 +71,7 @@ public:
 
 private:
     std::size_t build_burst(std::uint64_t now_ns, std::size_t legit, std::size_t spoof);
+    void unsend(std::size_t from, std::size_t to) noexcept;
     void build_ihello(std::size_t slot, std::size_t job_index, wire::bytes tag, std::uint16_t timestamp,
                       bool corrupt_checksum);
     void poll_replies(std::uint64_t now_ns, bool measuring);
@@ -89,6 +90,10 @@ private:
     std::vector<std::uint8_t> tx_slots_;
     std::vector<crypto::seal_job> seal_jobs_;
     std::vector<std::size_t> seal_of_;       // tx index -> seal job index, or SIZE_MAX
+    // What each tx entry was, so a send that fails (always a tail of the
+    // burst) is taken back out of the counters and the peer table.
+    std::vector<std::int16_t> what_of_;      // -1 legitimate, -2 spoofed, else the invalid_kind
+    std::vector<std::uint32_t> peer_of_;
     std::vector<tx_datagram> tx_;
     std::vector<rx_datagram> rx_;
     std::vector<crypto::open_job> open_jobs_;
