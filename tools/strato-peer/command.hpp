@@ -13,13 +13,15 @@ enum exit_code : int {
     exit_ok = 0,
     exit_protocol = 1,  // the server answered wrongly (a named check failed)
     exit_usage = 2,     // bad arguments, bad URI, unresolvable host
-    exit_timeout = 3,   // no (or not every) answer before the deadline
+    exit_timeout = 3,   // no (or not every) answer before the deadline, or unreachable
+    exit_rejected = 4,  // connect answered with _error (NetConnection.Connect.Rejected, ...)
 };
 
 using args = std::span<char* const>;
 
 int hello_command(args a);
 int send_raw_command(args a);
+int connect_command(args a);
 
 // Prints "strato-peer <command>: <message>" to stderr and returns exit_usage.
 int usage_error(std::string_view command, const std::string& message);

@@ -16,9 +16,13 @@ void usage(std::FILE* out) {
                  "  hello rtmfp://HOST[:PORT]/APP [--count N] [--timeout MS] [--tag-size N]\n"
                  "        [--epd-form uri|path|hostname] [--peer-id HEX] [-4|-6] [--json]\n"
                  "      send IHello(s) under the default key and check every RHello byte for byte\n"
+                 "  connect rtmfp://HOST[:PORT]/APP [--stay SECONDS] [--dh-group 2|5|14|16]\n"
+                 "        [--certificate static|ephemeral] [--hmac] [--sseq] [--timeout MS] [--json]\n"
+                 "        [--connect-arg K=V]... [--create-stream] [--count N] [--parallel P] [-4|-6]\n"
+                 "      handshake, session and NetConnection connect (RFC 7016/7425), then close\n"
                  "  send-raw HOST:PORT HEX [--wait MS]\n"
                  "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
-                 "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout\n");
+                 "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout/unreachable, 4 connect rejected\n");
 }
 
 } // namespace
@@ -33,6 +37,7 @@ int main(int argc, char** argv) {
     const args rest(argv + 2, static_cast<std::size_t>(argc - 2));
     if (cmd == "hello") return hello_command(rest);
     if (cmd == "send-raw") return send_raw_command(rest);
+    if (cmd == "connect") return connect_command(rest);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         usage(stdout);
         return exit_ok;

@@ -22,6 +22,12 @@ std::string udp_transport::open(const endpoint& toward) {
     return "";
 }
 
+std::string udp_transport::connect_to(const endpoint& server) {
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&server.addr), server.length) != 0)
+        return std::string("connect ") + format_endpoint(server) + ": " + std::strerror(errno);
+    return "";
+}
+
 std::string udp_transport::send(const endpoint& to, wire::bytes datagram) {
     for (;;) {
         const auto n = ::sendto(fd_, datagram.data(), datagram.size(), 0,

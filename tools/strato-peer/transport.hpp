@@ -32,6 +32,10 @@ public:
     // Opens a socket of the family of `toward`, bound to an ephemeral port.
     // Empty string on success, else why not.
     std::string open(const endpoint& toward);
+    // Connects the socket to one server (connect uses it): the kernel then
+    // reports ICMP port/host unreachable as ECONNREFUSED/EHOSTUNREACH on
+    // receive, and local() names the real source address, not the wildcard.
+    std::string connect_to(const endpoint& server);
     // Whole datagram or an error text (empty on success).
     std::string send(const endpoint& to, wire::bytes datagram);
     // Waits until a datagram arrives or the deadline passes. ICMP errors on

@@ -1,0 +1,148 @@
+#pragma once
+// One strato-peer NetConnection from first IHello to Close Ack, as an I/O-free
+// state machine: the caller feeds datagrams and the time, and hands out what
+// it sends through datagram_out. `connect` drives it over a kernel UDP
+// socket; the unit tests drive it against an in-memory server.
+//
+//   IHello (URI EPD) -> RHello (checked) -> IIKeying [-> Cookie Change ->
+//   IIKeying] -> RIKeying (SKRC, DH, keys) -> S_OPEN (mode 1) -> control flow
+//   `TC 04 00` + connect -> _result / _error -> setPeerInfo [-> createStream]
+//   -> stay -> FIN on the control flow, Close -> Close Ack.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/session/session.hpp"
+#include "tools/strato-peer/initiator_keying.hpp"
+#include "tools/strato-peer/uri.hpp"
+
+namespace strato::peer {
+
+using session::time_us;
+
+class datagram_out {
+public:
+    virtual ~datagram_out() = default;
+    virtual void send(wire::bytes datagram) noexcept = 0;
+};
+
+struct connect_options {
+    rtmfp_uri uri;
+    wire::socket_address server;     // the address datagrams go to (DESTADDR)
+    keying_choice keying;
+    std::vector<std::pair<std::string, std::string>> connect_args;  // command object members
+    std::vector<std::string> peer_info;  // setPeerInfo strings ("ip:port")
+    bool create_stream = false;
+    time_us stay = 0;
+    time_us timeout = 5 * session::seconds;  // per phase: handshake, connect, close
+};
+
+enum class phase : std::uint8_t { idle, ihello_sent, keying_sent, connecting, connected, closing, done };
+
+// Exit codes shared with command.hpp (kept numeric here so the core does not
+// depend on the command layer).
+enum class outcome : std::uint8_t { pending, ok, protocol_failure, timeout, rejected };
+
+struct connection_report {
+    std::vector<std::string> steps;  // human-readable, in order
+    std::size_t steps_printed = 0;   // for the caller's incremental printing
+    std::string failed_check;        // protocol failure: which check
+    std::string error;               // detail for any failure
+    std::vector<std::uint8_t> tag;
+    crypto::digest server_fingerprint{};
+    bool have_fingerprint = false;
+    crypto::digest peer_id{};
+    std::uint32_t near_id = 0, far_id = 0;
+    std::string features;
+    std::string server_hmac, server_sseq;
+    std::size_t ihellos_sent = 0, iikeyings_sent = 0, cookie_changes = 0;
+    std::size_t rhello_size = 0, rikeying_size = 0, skrc_size = 0;
+    std::string connect_code, connect_description, connect_level;
+    double object_encoding = -1;
+    std::uint32_t keepalive_server_ms = 0, keepalive_peer_ms = 0;
+    std::optional<double> stream_id;
+    double handshake_ms = 0, connect_ms = 0;
+    bool close_acked = false;        // our Close was acknowledged (S_CLOSED)
+    bool closed_by_server = false;
+    std::uint64_t packets_in = 0, packets_out = 0, retransmissions = 0;
+};
+
+class connection final : public session::session_app, public session::packet_sink {
+public:
+    explicit connection(connect_options o);
+    ~connection() override = default;
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // Generates the identity and sends the first IHello.
+    void begin(time_us now, datagram_out& out);
+    void on_datagram(wire::bytes datagram, time_us now, datagram_out& out);
+    // Retransmissions, session timers, phase deadlines.
+    void poll(time_us now, datagram_out& out);
+    time_us next_wakeup(time_us now) const;
+    // The socket reported an error (ICMP unreachable): stop with a timeout outcome.
+    void fail_unreachable(const std::string& why);
+
+    phase current_phase() const noexcept { return phase_; }
+    outcome result() const noexcept { return outcome_; }
+    const connection_report& report() const noexcept { return report_; }
+    connection_report& report() noexcept { return report_; }
+    const initiator_identity& identity() const noexcept { return id_; }
+
+    // session_app
+    bool on_new_flow(session::session& s, std::uint64_t flow_id, wire::bytes metadata,
+                     std::optional<std::uint64_t> return_flow) noexcept override;
+    void on_message(session::session& s, std::uint64_t flow_id, wire::bytes message) noexcept override;
+    void on_flow_closed(session::session& s, std::uint64_t flow_id, bool sending, session::flow_end why) noexcept override;
+    void on_session_closed(session::session& s, session::close_reason why) noexcept override;
+    // packet_sink
+    void send(session::session& s, const wire::socket_address& to, wire::packet_builder& packet) noexcept override;
+
+private:
+    void step(std::string text);
+    void finish(outcome o, std::string check, std::string detail);
+    void send_ihello(time_us now, datagram_out& out);
+    void send_iikeying(time_us now, datagram_out& out);
+    void on_rhello(wire::bytes datagram, time_us now, datagram_out& out);
+    void on_startup_reply(wire::bytes datagram, time_us now, datagram_out& out);
+    void start_session(const initiator_keys& k, time_us now);
+    void send_connect();
+    void on_command(wire::bytes amf);
+    void after_connect(time_us now);
+    void begin_close(time_us now);
+    void flush(time_us now, datagram_out& out);
+
+    connect_options o_;
+    connection_report report_;
+    phase phase_ = phase::idle;
+    outcome outcome_ = outcome::pending;
+    initiator_identity id_;
+    std::vector<std::uint8_t> epd_;
+    std::vector<std::uint8_t> cookie_;
+    bool cookie_changed_ = false;
+
+    time_us started_ = 0;
+    time_us phase_deadline_ = 0;
+    time_us retransmit_at_ = 0;
+    time_us retransmit_interval_ = 0;
+    time_us stay_until_ = 0;
+    time_us flow_close_until_ = 0;
+    bool session_close_sent_ = false;
+
+    session::session_stats stats_{};
+    session::session session_;
+    bool session_started_ = false;
+    std::uint64_t control_flow_ = 0;
+    std::optional<std::uint64_t> return_flow_;
+    bool awaiting_stream_ = false;
+    bool control_flow_done_ = false;  // our FIN was acknowledged
+    int pending_result_ = 0;          // 1: _result, 2: _error seen for connect (handled after the packet)
+    session::close_reason server_close_reason_ = session::close_reason::remote;
+    datagram_out* out_ = nullptr;  // valid during a call that may emit packets
+};
+
+wire::socket_address to_socket_address(const endpoint& e);
+
+} // namespace strato::peer
