@@ -36,6 +36,7 @@ struct cli_options {
     std::uint64_t parallel = 1;
     bool json = false;
     bool create_stream = false;
+    misbehaviour misbehave = misbehaviour::none;
     int family = AF_UNSPEC;
     std::vector<std::pair<std::string, std::string>> connect_args;
 };
@@ -85,6 +86,15 @@ int parse_options(args a, cli_options& o) {
             o.keying.require_sseq = true;
         } else if (s == "--json") {
             o.json = true;
+        } else if (s == "--misbehave") {
+            // Test-only: see misbehaviour in connection.hpp.
+            const char* v = value();
+            if (!v) return need();
+            const std::string_view m = v;
+            if (m == "bad-cookie") o.misbehave = misbehaviour::bad_cookie;
+            else if (m == "unsupported-group") o.misbehave = misbehaviour::unsupported_group;
+            else if (m == "session-garbage") o.misbehave = misbehaviour::session_garbage;
+            else return usage_error(cmd, "--misbehave: \"" + std::string(m) + "\" is not bad-cookie, unsupported-group or session-garbage");
         } else if (s == "--create-stream") {
             o.create_stream = true;
         } else if (s == "-4") {
@@ -169,6 +179,7 @@ outcome run_one(const cli_options& o, const rtmfp_uri& uri, const endpoint& serv
     co.keying = o.keying;
     co.connect_args = o.connect_args;
     co.create_stream = o.create_stream;
+    co.misbehave = o.misbehave;
     co.stay = o.stay_s * session::seconds;
     co.timeout = o.timeout_ms * session::ms;
     if (auto e = t.open(server); !e.empty()) {

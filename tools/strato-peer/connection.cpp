@@ -80,6 +80,12 @@ void connection::finish(outcome o, std::string check, std::string detail) {
     report_.failed_check = std::move(check);
     report_.error = std::move(detail);
     phase_ = phase::done;
+    // Giving up on an open session (timeout, bad answer): still send one
+    // Close so the server does not keep it until its idle timeout.
+    if (session_started_ && session_.state() == session::session_state::open && out_ != nullptr) {
+        session_.close(last_now_);
+        session_.poll(last_now_, *this);
+    }
     if (session_started_) {
         report_.packets_in = stats_.packets_in;
         report_.packets_out = stats_.packets_out;
@@ -130,7 +136,9 @@ void connection::send_ihello(time_us now, datagram_out& out) {
 }
 
 void connection::send_iikeying(time_us now, datagram_out& out) {
-    const auto d = build_iikeying(report_.near_id, cookie_, id_, session::ticks_of(now));
+    std::vector<std::uint8_t> cookie = cookie_;
+    if (o_.misbehave == misbehaviour::bad_cookie && cookie.size() > 20) cookie[20] ^= 0x5a;
+    const auto d = build_iikeying(report_.near_id, cookie, id_, session::ticks_of(now));
     if (d.empty()) {
         finish(outcome::protocol_failure, "local", "the IIKeying does not fit one packet");
         return;
@@ -149,6 +157,7 @@ void connection::send_iikeying(time_us now, datagram_out& out) {
 
 void connection::on_datagram(wire::bytes d, time_us now, datagram_out& out) {
     out_ = &out;
+    last_now_ = now;
     if (d.size() < wire::min_datagram) return;  // never judged: too short to be RTMFP
     const std::uint32_t sid = wire::session_id_of(d);
     switch (phase_) {
@@ -190,7 +199,7 @@ void connection::on_rhello(wire::bytes d, time_us now, datagram_out& out) {
     report_.have_fingerprint = true;
     auto cert = crypto::parse_certificate(r.certificate);
     const auto g = static_cast<std::uint64_t>(o_.keying.group);
-    if (!cert.ok() || !cert->offers_ephemeral(g)) {
+    if (!cert.ok() || (!cert->offers_ephemeral(g) && o_.misbehave != misbehaviour::unsupported_group)) {
         finish(outcome::protocol_failure, "RHello certificate group",
                "the server certificate does not offer DH group " + std::to_string(g));
         return;
@@ -426,6 +435,15 @@ void connection::after_connect(time_us now) {
             step("sent createStream (transaction 2)");
         }
     }
+    if (o_.misbehave == misbehaviour::session_garbage && out_ != nullptr) {
+        // Random-looking blocks under the server's session ID: it must fail
+        // decryption there, be counted, and leave this session alone.
+        std::vector<std::uint8_t> junk(4 + 48);
+        for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<std::uint8_t>(i * 73 + 19);
+        wire::scramble_session_id(junk, report_.far_id);
+        out_->send(junk);
+        step("sent 52 bytes of garbage under session ID " + std::to_string(report_.far_id));
+    }
     phase_ = phase::connected;
     phase_deadline_ = now + o_.timeout;
     stay_until_ = now + o_.stay;
@@ -464,6 +482,7 @@ void connection::send(session::session& s, const wire::socket_address&, wire::pa
 
 void connection::flush(time_us now, datagram_out& out) {
     out_ = &out;
+    last_now_ = now;
     if (!session_started_) return;
     session_.poll(now, *this);
     if (pending_result_ != 0 && phase_ == phase::connecting) {
@@ -471,8 +490,6 @@ void connection::flush(time_us now, datagram_out& out) {
         pending_result_ = 0;
         if (r == 2) {
             step("connect rejected: " + report_.connect_code + " (\"" + report_.connect_description + "\")");
-            session_.close(now);
-            session_.poll(now, *this);
             finish(outcome::rejected, "", report_.connect_code + ": " + report_.connect_description);
             return;
         }
@@ -498,6 +515,7 @@ void connection::flush(time_us now, datagram_out& out) {
 
 void connection::poll(time_us now, datagram_out& out) {
     out_ = &out;
+    last_now_ = now;
     switch (phase_) {
     case phase::ihello_sent:
     case phase::keying_sent:

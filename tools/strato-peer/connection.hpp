@@ -28,6 +28,15 @@ public:
     virtual void send(wire::bytes datagram) noexcept = 0;
 };
 
+// Deliberately wrong input for the server's robustness tests (never used by
+// a normal connect): what the server must count and survive.
+enum class misbehaviour : std::uint8_t {
+    none,
+    bad_cookie,         // IIKeying echoes a corrupted cookie (server: ignore, count)
+    unsupported_group,  // select a group the certificate does not offer
+    session_garbage,    // once connected: a junk datagram scrambled with our server session ID
+};
+
 struct connect_options {
     rtmfp_uri uri;
     wire::socket_address server;     // the address datagrams go to (DESTADDR)
@@ -37,6 +46,7 @@ struct connect_options {
     bool create_stream = false;
     time_us stay = 0;
     time_us timeout = 5 * session::seconds;  // per phase: handshake, connect, close
+    misbehaviour misbehave = misbehaviour::none;
 };
 
 enum class phase : std::uint8_t { idle, ihello_sent, keying_sent, connecting, connected, closing, done };
@@ -124,6 +134,7 @@ private:
     bool cookie_changed_ = false;
 
     time_us started_ = 0;
+    time_us last_now_ = 0;
     time_us phase_deadline_ = 0;
     time_us retransmit_at_ = 0;
     time_us retransmit_interval_ = 0;
