@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -34,7 +35,11 @@ namespace {
 class session : public std::enable_shared_from_this<session> {
 public:
     session(tcp::socket socket, const server_options& options, api_router& router, server_counters& counters)
-        : stream_(std::move(socket)), options_(options), router_(router), counters_(counters) {
+        : stream_(std::move(socket)),
+          deadline_(stream_.get_executor()),
+          options_(options),
+          router_(router),
+          counters_(counters) {
         counters_.open_connections.fetch_add(1, std::memory_order_relaxed);
     }
     ~session() { counters_.open_connections.fetch_sub(1, std::memory_order_relaxed); }
@@ -44,11 +49,21 @@ public:
 private:
     void read_header() {
         parser_.emplace();
+        timed_out_ = false;
         parser_->header_limit(options_.max_header_bytes);
         parser_->body_limit(options_.max_body_bytes);
         // One deadline for the whole request: a client trickling bytes
-        // cannot keep the connection past it.
-        stream_.expires_after(options_.read_timeout);
+        // cannot keep the connection past it. Our own timer rather than
+        // tcp_stream's, because tcp_stream closes the socket on expiry and
+        // the client would never learn why (408).
+        stream_.expires_never();
+        deadline_.expires_after(options_.read_timeout);
+        deadline_.async_wait([self = shared_from_this(), generation = ++generation_](beast::error_code ec) {
+            if (ec || generation != self->generation_) return;
+            self->timed_out_ = true;
+            beast::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        });
         http::async_read_header(stream_, buffer_, *parser_,
                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                     self->on_header(ec);
@@ -78,11 +93,16 @@ private:
 
     void on_body(beast::error_code ec) {
         if (ec) return on_read_error(ec);
+        ++generation_;   // the request is in: its deadline no longer applies
+        deadline_.cancel();
         auto req = parser_->release();
         respond(std::make_shared<http_response>(router_.handle(req)));
     }
 
     void on_read_error(beast::error_code ec) {
+        ++generation_;
+        deadline_.cancel();
+        if (timed_out_) ec = beast::error::timeout;
         if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
             ec == asio::error::operation_aborted) {
             return close();
@@ -90,8 +110,7 @@ private:
         if (ec == beast::error::timeout) {
             counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
             // An idle keep-alive connection just closes; a half-sent request
-            // is told why. The socket is still open but its deadline passed,
-            // so give the reply a fresh one.
+            // is told why (the write gets its own deadline).
             if (buffer_.size() == 0 && !parser_->got_some()) return close();
             return reply_and_close(408, "request_timeout",
                                    "request not received within " +
@@ -112,6 +131,8 @@ private:
     }
 
     void reply_and_close(unsigned status, std::string_view code, const std::string& message) {
+        ++generation_;   // the reply must not be cut off by the read deadline
+        deadline_.cancel();
         counters_.count_status(status);
         auto res = std::make_shared<http_response>(error_response(status, code, message, 11, false));
         respond(std::move(res));
@@ -133,6 +154,9 @@ private:
     }
 
     beast::tcp_stream stream_;
+    asio::steady_timer deadline_;
+    std::uint64_t generation_ = 0;   // which read the pending deadline belongs to
+    bool timed_out_ = false;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     const server_options& options_;
