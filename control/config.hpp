@@ -126,7 +126,7 @@ struct handshake_config {
 
 // [sessions]
 struct sessions_config {
-    std::uint32_t max_sessions_per_lcore_ = 262144;
+    std::uint32_t max_sessions_per_lcore_ = 4096;
     std::uint32_t keying_queue_depth_ = 1024;
     std::uint32_t idle_timeout_seconds_ = 120;
     std::uint32_t keepalive_server_ms_ = 15000;

@@ -251,7 +251,7 @@ constexpr std::array handshake_rows{
 
 constexpr std::array sessions_rows{
     integer<&sessions_config::max_sessions_per_lcore_>(
-        "max_sessions_per_lcore", 1, 16777216, reload::no,
+        "max_sessions_per_lcore", 1, 4194304, reload::no,
         "Session table size per worker lcore, preallocated; IIKeying beyond it is refused."),
     integer<&sessions_config::keying_queue_depth_>(
         "keying_queue_depth", 1, 65536, reload::no,

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <chrono>
 #include <thread>
@@ -18,6 +19,8 @@
 
 #include "control/config.hpp"
 #include "dataplane/stratod/log.hpp"
+#include "control/directory/peer_directory.hpp"
+#include "dataplane/stratod/directory_feed.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/stratod/ports.hpp"
 #include "dataplane/stratod/stats.hpp"
@@ -136,6 +139,24 @@ int main(int argc, char** argv) {
     const std::string fp = dp.fingerprint_hex();
     log(log_level::info, "server fingerprint (peer ID) %s, certificate %zu bytes", fp.c_str(), dp.certificate().size);
 
+    // The peer directory: written only by this (control) thread from the
+    // workers' events; workers will read it lock-free for introductions.
+    auto directory_owner = std::make_unique<control::peer_directory>();
+    control::peer_directory& directory = *directory_owner;
+    {
+        control::directory_config dcfg;
+        dcfg.name = "strato_peers";
+        dcfg.capacity = cfg.sessions_.max_peers_;
+        dcfg.spare_slots = std::max<std::uint32_t>(64, cfg.sessions_.max_peers_ / 32);
+        if (!directory.init(dcfg, error)) {
+            log(log_level::error, "peer directory: %s", error.c_str());
+            dp.teardown();
+            rte_eal_cleanup();
+            return 1;
+        }
+    }
+    directory_feed_stats feed;
+
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     if (!dp.launch(error)) {
@@ -154,7 +175,9 @@ int main(int argc, char** argv) {
     auto before = dp.totals();
     const auto interval = std::chrono::seconds(std::max<std::uint32_t>(cfg.server_.stats_interval_seconds_, 1));
     while (!stop_requested && !dp.quit_requested()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
+        directory.reclaim();
         const auto now = std::chrono::steady_clock::now();
         if (opt.duration > 0 && std::chrono::duration<double>(now - start).count() >= opt.duration) break;
         if (now - last >= interval) {
@@ -166,8 +189,16 @@ int main(int argc, char** argv) {
     }
     log(log_level::info, "stopping: draining workers");
     dp.stop();
+    dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
     print_final_stats(stdout, dp.totals(), dp.ports().size());
+    std::printf("final sessions.active %zu\nfinal sessions.bytes_each %zu\nfinal keying.completed %llu\n"
+                "final directory.peers %llu\nfinal directory.updates %llu\nfinal directory.refused %llu\n",
+                dp.sessions_active(), dp.bytes_per_session(),
+                static_cast<unsigned long long>(dp.keying().completed()),
+                static_cast<unsigned long long>(directory.count()), static_cast<unsigned long long>(feed.applied),
+                static_cast<unsigned long long>(feed.refused));
     dp.teardown();
+    directory_owner.reset();  // its hash and memory belong to the EAL
     rte_eal_cleanup();
     return 0;
 }

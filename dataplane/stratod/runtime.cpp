@@ -22,27 +22,51 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
                 std::to_string(engine::max_ports) + " supported";
         return false;
     }
-    std::vector<crypto::dh_group> groups;
+    std::vector<crypto::dh_group> cert_groups;
     for (auto id : cfg.server_.certificate_dh_groups_) {
         crypto::dh_group g;
         if (!crypto::dh_group_from_id(id, g)) {
             error = "server.certificate_dh_groups: group " + std::to_string(id) + " is not supported";
             return false;
         }
-        groups.push_back(g);
+        cert_groups.push_back(g);
     }
     // A fresh certificate per instance (its SHA-256 is the server's peer ID)
     // and a random master secret for the cookie schedule.
     shared_ = std::make_unique<shared_state>();
     std::array<std::uint8_t, crypto::certificate_randomness_size> randomness{};
     if (!crypto::random_bytes(randomness) || !crypto::random_bytes(shared_->cookies.master) ||
-        crypto::build_server_certificate(randomness, groups, certificate_) != wire::drop_reason::none) {
+        crypto::build_server_certificate(randomness, cert_groups, certificate_) != wire::drop_reason::none) {
         error = "cannot create the server certificate (OpenSSL random or IPsec-MB unavailable)";
         return false;
     }
     if (certificate_.size != 77)
         log(log_level::warn, "server certificate is %zu bytes: librtmfp (and Flash-era clients) read exactly 77; "
             "advertise three groups (e.g. [2, 5, 14]) for 77", certificate_.size);
+
+    config_ = cfg;
+    // Apps: the rules the NetConnection stage matches connects against.
+    if (config_.apps_.size() > shared_state::max_apps) {
+        error = "apps: " + std::to_string(config_.apps_.size()) + " apps configured, at most " +
+                std::to_string(shared_state::max_apps) + " supported";
+        return false;
+    }
+    app_rules_.clear();
+    for (std::size_t i = 0; i < config_.apps_.size(); ++i) {
+        const auto& a = config_.apps_[i];
+        engine::app_rule r;
+        r.path = a.path_;
+        for (const auto& k : a.developer_keys_) {
+            if (r.developer_key_count == engine::max_developer_keys) break;
+            r.developer_keys[r.developer_key_count++] = k;
+        }
+        r.max_peers = a.max_peers_.value_or(0);
+        shared_->app_limits[i] = r.max_peers;
+        app_rules_.push_back(r);
+    }
+    nc_policy_.apps = app_rules_;
+    nc_policy_.keepalive_server_ms = config_.sessions_.keepalive_server_ms_;
+    nc_policy_.keepalive_peer_ms = config_.sessions_.keepalive_peer_ms_;
 
     std::vector<queue_plan> queues;
     for (const auto& q : cfg.workers_.resolved_queues_) queues.push_back({q.lcore_, q.port_, q.queue_});
@@ -59,6 +83,7 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
                                                cfg.handshake_.rate_limit_buckets_};
     sh.port_count = static_cast<std::uint16_t>(ports_.size());
     for (std::size_t p = 0; p < ports_.size(); ++p) {
+        sh.pools[p] = ports_[p].pool;
         sh.l3[p] = ports_[p].l3;
         sh.port_ids[p] = ports_[p].port_id;
         sh.checksum_modes[p] = ports_[p].checksum;
@@ -66,6 +91,35 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     sh.burst = std::min<std::uint16_t>(cfg.workers_.burst_size_, max_burst);
     sh.tx_drain_us = cfg.workers_.tx_drain_us_;
     sh.time = clock::started_now();
+
+    // Keying: groups we advertise, the operator's HMAC/SSEQ policy, and the
+    // DH service threads with a bounded queue per worker.
+    std::uint64_t groups = 0;
+    for (auto g : cfg.server_.certificate_dh_groups_) groups |= std::uint64_t{1} << g;
+    dh_service_config dcfg;
+    dcfg.groups = groups;
+    dcfg.slots_per_worker = cfg.sessions_.keying_queue_depth_;
+    if (!dh_.start(dcfg, static_cast<unsigned>(cfg.workers_.lcores_.size()), error)) return false;
+    session_stage_config scfg;
+    scfg.keying = engine::keying_policy{groups, cfg.sessions_.require_hmac_, cfg.sessions_.require_sseq_};
+    scfg.netconnection = &nc_policy_;
+    scfg.table.capacity = cfg.sessions_.max_sessions_per_lcore_;
+    scfg.table.owner_bits = 6;
+    // A rendezvous session carries a few small flows: NetConnection control
+    // and return flows, NetGroup channels, a stream or two.
+    auto& sc = scfg.table.session;
+    sc.max_recv_flows = 3;
+    sc.recv_message_max = 2048;
+    sc.recv_stash_bytes = 1536;
+    sc.max_send_flows = 3;
+    sc.send_flow_bytes = 2560;
+    sc.send_flow_fragments = 8;
+    sc.idle_timeout = std::uint64_t{cfg.sessions_.idle_timeout_seconds_} * session::seconds;
+    sc.keepalive_idle = sc.idle_timeout / 3;
+    bytes_per_session_ = session::session_table::bytes_per_session(sc) + sizeof(server_session);
+    log(log_level::info, "sessions: up to %u per lcore, %zu bytes each (%.1f MiB per lcore)",
+        scfg.table.capacity, bytes_per_session_,
+        double(bytes_per_session_) * scfg.table.capacity / (1024.0 * 1024.0));
 
     std::uint16_t tx_queue = 0;
     for (auto lcore : cfg.workers_.lcores_) {
@@ -75,6 +129,7 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
         }
         auto w = std::make_unique<worker_context>();
         w->lcore_id = lcore;
+        w->index = static_cast<std::uint16_t>(workers_.size());
         w->shared = shared_.get();
         w->tx_queue = tx_queue++;
         for (const auto& q : queues)
@@ -84,6 +139,11 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
             return false;
         }
         if (w->queues.empty()) log(log_level::warn, "lcore %u polls no queue", lcore);
+        scfg.worker_index = w->index;
+        scfg.table.owner = w->index;
+        w->sessions = std::make_unique<session_stage>();
+        if (!w->sessions->init(scfg, *w, &dh_, error)) return false;
+        sh.handoff[w->index] = w->sessions->handoff_ring();
         workers_.push_back(std::move(w));
     }
     return true;
@@ -107,6 +167,14 @@ void runtime::stop() {
         for (auto& w : workers_) (void)rte_eal_wait_lcore(w->lcore_id);
         launched_ = false;
     }
+    dh_.stop();
+}
+
+std::size_t runtime::sessions_active() const noexcept {
+    std::size_t n = 0;
+    for (const auto& w : workers_)
+        if (w->sessions) n += w->sessions->table().active();
+    return n;
 }
 
 void runtime::teardown() {

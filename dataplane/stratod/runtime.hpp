@@ -2,6 +2,9 @@
 // The running dataplane after EAL start: server identity, ports, shared
 // read-only state and the workers. main() and the in-process tests and
 // benchmarks drive it the same way: setup, launch, (run), stop, teardown.
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +12,8 @@
 #include "control/config.hpp"
 #include "crypto/certificate.hpp"
 #include "dataplane/engine/counters.hpp"
+#include "dataplane/engine/netconnection.hpp"
+#include "dataplane/stratod/dh_service.hpp"
 #include "dataplane/stratod/ports.hpp"
 #include "dataplane/stratod/worker.hpp"
 
@@ -37,12 +42,35 @@ public:
     const std::vector<port_runtime>& ports() const noexcept { return ports_; }
     std::size_t worker_count() const noexcept { return workers_.size(); }
     bool quit_requested() const noexcept { return shared_ && shared_->quit.load(); }
+    // Control thread: workers' peer events (directory updates), in order per worker.
+    template <class Fn>
+    std::size_t drain_events(Fn&& fn) {
+        std::size_t n = 0;
+        for (auto& w : workers_) {
+            void* p = nullptr;
+            while (w->sessions && rte_ring_dequeue(w->sessions->event_ring(), &p) == 0) {
+                fn(*static_cast<const peer_event*>(p));
+                rte_free(p);
+                ++n;
+            }
+        }
+        return n;
+    }
+    std::size_t sessions_active() const noexcept;
+    std::size_t bytes_per_session() const noexcept { return bytes_per_session_; }
+    const dh_service& keying() const noexcept { return dh_; }
 
 private:
     crypto::server_certificate certificate_;
     std::unique_ptr<shared_state> shared_;
     std::vector<port_runtime> ports_;
     std::vector<std::unique_ptr<worker_context>> workers_;
+    // Apps and policies the workers read; they point into config_.
+    control::stratod_config config_;
+    std::vector<engine::app_rule> app_rules_;
+    engine::netconnection_policy nc_policy_;
+    dh_service dh_;
+    std::size_t bytes_per_session_ = 0;
     bool launched_ = false;
     bool ports_up_ = false;
 };

@@ -75,6 +75,7 @@ public:
         while (!sh_.quit.load(std::memory_order_relaxed)) {
             for (const auto& q : w_.queues) poll(q);
             const std::uint64_t now = sh_.time.now();
+            if (w_.sessions) w_.sessions->poll(now);
             if (now - last_drain >= drain_ticks) {
                 drain();
                 w_.cookies.maybe_rotate(sh_.cookies, sh_.time.seconds(now));
@@ -161,7 +162,9 @@ private:
             return drop(m, drop_reason::datagram_misaligned);
         if (wire::session_id_of(wire::bytes{payload, len}) != 0) {
             c_.count(stage::rtmfp_session);
-            return drop(m, drop_reason::unknown_session);
+            if (!w_.sessions) return drop(m, drop_reason::unknown_session);
+            w_.sessions->on_datagram(m, port_index, d, now);
+            return;
         }
         // Limit before any crypto: a flood costs a hash lookup, not an AES pass.
         if (!w_.limiter->allow(d.source, now)) return drop(m, drop_reason::rate_limited);
@@ -197,9 +200,13 @@ private:
         for (std::size_t j = 0; j < opened; ++j) {
             auto& p = pending_[item_index_[j]];
             const auto& item = items_[j];
+            if (item.outcome.action == engine::startup_action::keying && w_.sessions) {
+                w_.sessions->on_iikeying(p.mbuf, p.port_index, p.udp, item.packet, now);
+                continue;
+            }
             if (item.outcome.action != engine::startup_action::reply) {
-                // Dropped (already counted), or left for introductions and
-                // keying, which later stages serve.
+                // Dropped (already counted), or an IHello naming a peer ID,
+                // left for the introduction stage.
                 rte_pktmbuf_free(p.mbuf);
                 continue;
             }

@@ -21,6 +21,7 @@
 #include "dataplane/net/udp.hpp"
 #include "dataplane/stratod/clock.hpp"
 #include "dataplane/stratod/cookie_secrets.hpp"
+#include "dataplane/stratod/session_stage.hpp"
 
 namespace strato::stratod {
 
@@ -40,7 +41,15 @@ struct shared_state {
     std::array<net::l3_config, engine::max_ports> l3{};  // by port index
     std::array<std::uint16_t, engine::max_ports> port_ids{};
     std::array<net::checksum_mode, engine::max_ports> checksum_modes{};
+    std::array<rte_mempool*, engine::max_ports> pools{};  // for packets we originate (RIKeying, session output)
     std::uint16_t port_count = 0;
+    // Sessions: handoff ring of each worker (by worker index = session ID
+    // owner), connected peers per app against the apps' quotas.
+    static constexpr std::size_t max_workers = 64;
+    static constexpr std::size_t max_apps = 64;
+    std::array<rte_ring*, max_workers> handoff{};
+    std::array<std::atomic<std::uint32_t>, max_apps> app_peers{};
+    std::array<std::uint32_t, max_apps> app_limits{};
     std::uint16_t burst = 32;
     std::uint32_t tx_drain_us = 100;
     clock time;
@@ -49,6 +58,7 @@ struct shared_state {
 
 struct alignas(64) worker_context {
     unsigned lcore_id = 0;
+    std::uint16_t index = 0;  // position among workers: session ID owner bits
     std::vector<rx_queue_ref> queues;
     std::uint16_t tx_queue = 0;  // this worker's TX queue on every port
     shared_state* shared = nullptr;
@@ -58,6 +68,7 @@ struct alignas(64) worker_context {
     std::unique_ptr<net::neighbour_cache> neighbours;
     lcore_cookies cookies;
     std::array<rte_eth_dev_tx_buffer*, engine::max_ports> tx{};  // per port
+    std::unique_ptr<session_stage> sessions;
     std::atomic<bool> running{false};
 };
 

@@ -1,0 +1,517 @@
+#include "dataplane/stratod/session_stage.hpp"
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include <cstring>
+
+#include "crypto/datagram.hpp"
+#include "crypto/flash_keys.hpp"
+#include "dataplane/net/classify.hpp"
+#include "dataplane/net/udp.hpp"
+#include "dataplane/stratod/worker.hpp"
+
+namespace strato::stratod {
+
+using wire::drop_reason;
+
+namespace {
+constexpr unsigned collect_burst = 32;
+constexpr unsigned sessions_polled_per_loop = 64;
+constexpr std::size_t scratch_size = wire::max_datagram;
+
+std::uint64_t mix(std::uint64_t h) noexcept {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+// The route of a reply to the frame a datagram arrived in.
+net::udp_route reverse_route(const rte_mbuf* m, const net::udp_datagram& d, const net::l3_config& l3) noexcept {
+    const auto* eth = rte_pktmbuf_mtod(m, const std::uint8_t*);
+    net::udp_route r;
+    std::memcpy(r.destination_mac.bytes.data(), eth + 6, 6);
+    r.source_mac = l3.mac;
+    r.has_vlan = d.has_vlan;
+    r.vlan_tci = d.vlan_tci;
+    r.source = d.destination;
+    r.destination = d.source;
+    r.ttl = l3.reply_ttl;
+    return r;
+}
+} // namespace
+
+// ---- server_session ----------------------------------------------------------
+
+void server_session::bind(session_stage* stage, session::session* sess, const engine::netconnection_policy& policy,
+                          engine::lcore_counters& counters) noexcept {
+    stage_ = stage;
+    s = sess;
+    nc.emplace(policy, *this, *this, counters);
+}
+
+bool server_session::on_new_flow(session::session&, std::uint64_t flow_id, wire::bytes metadata,
+                                 std::optional<std::uint64_t> return_flow) noexcept {
+    return nc->on_new_flow(flow_id, metadata, return_flow);
+}
+void server_session::on_message(session::session&, std::uint64_t flow_id, wire::bytes message) noexcept {
+    nc->on_message(flow_id, message);
+}
+void server_session::on_flow_closed(session::session&, std::uint64_t flow_id, bool sending, session::flow_end) noexcept {
+    nc->on_flow_closed(flow_id, sending);
+}
+void server_session::on_session_closed(session::session&, session::close_reason) noexcept { nc->on_session_closed(); }
+void server_session::on_address_changed(session::session&, const wire::socket_address&) noexcept {
+    if (nc->current_state() == engine::netconnection::state::connected) emit(peer_event::kind::address_changed);
+}
+
+std::optional<std::uint64_t> server_session::open_flow(wire::bytes metadata, std::optional<std::uint64_t> return_flow) noexcept {
+    const auto id = s->open_flow(metadata, return_flow);
+    if (id == 0) return std::nullopt;
+    return id;
+}
+bool server_session::send(std::uint64_t flow, wire::bytes message) noexcept {
+    return s->send(flow, message) == session::send_status::ok;
+}
+void server_session::close_flow(std::uint64_t flow) noexcept { (void)s->close_flow(flow); }
+void server_session::close_session() noexcept { s->close(stage_->now_us()); }
+
+bool server_session::admit(std::uint16_t app) noexcept { return stage_->admit(app); }
+void server_session::on_connected(std::uint16_t) noexcept { emit(peer_event::kind::connected); }
+void server_session::on_peer_info(std::span<const wire::socket_address>) noexcept { emit(peer_event::kind::peer_info); }
+void server_session::on_disconnected(std::uint16_t app) noexcept {
+    stage_->release_app(app);
+    emit(peer_event::kind::disconnected);
+}
+
+void server_session::emit(peer_event::kind k) noexcept {
+    peer_event e;
+    e.what = k;
+    e.worker = stage_->worker_index();
+    e.app = nc->app_index();
+    e.session_id = s->near_id();
+    e.time_s = stage_->now_seconds();
+    e.peer_id = peer_id;
+    e.address = s->far_address();
+    e.address.origin = wire::address_origin::observed;
+    const auto addrs = nc->peer_addresses();
+    e.private_count = static_cast<std::uint8_t>(addrs.size());
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+        e.private_addresses[i] = addrs[i];
+        e.private_addresses[i].origin = wire::address_origin::local;
+    }
+    stage_->post(e);
+}
+
+// ---- session_stage -------------------------------------------------------------
+
+session_stage::~session_stage() {
+    void* p = nullptr;
+    if (events_) {
+        while (rte_ring_dequeue(events_, &p) == 0) rte_free(p);
+        rte_ring_free(events_);
+    }
+    if (handoff_) {
+        while (rte_ring_dequeue(handoff_, &p) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(p));
+        rte_ring_free(handoff_);
+    }
+}
+
+bool session_stage::init(const session_stage_config& cfg, worker_context& w, dh_service* dh, std::string& error) {
+    cfg_ = cfg;
+    w_ = &w;
+    dh_ = dh;
+    if (!table_.init(cfg.table)) {
+        error = "cannot allocate the session table (" + std::to_string(cfg.table.capacity) + " sessions)";
+        return false;
+    }
+    states_ = std::make_unique<server_session[]>(cfg.table.capacity);
+    free_states_.reserve(cfg.table.capacity);
+    for (std::uint32_t i = cfg.table.capacity; i-- > 0;) free_states_.push_back(i);
+    std::size_t n = 16;
+    while (n < std::size_t{cfg.table.capacity} * 2) n <<= 1;
+    keyings_.assign(n, keying_entry{});
+    keying_mask_ = n - 1;
+    scratch_ = std::make_unique<std::uint8_t[]>(scratch_size);
+    const std::string tag = std::to_string(cfg.worker_index) + "_" + std::to_string(reinterpret_cast<std::uintptr_t>(this) & 0xffff);
+    const int socket = static_cast<int>(rte_socket_id());
+    handoff_ = rte_ring_create(("strato_ho_" + tag).c_str(), 4096, socket, RING_F_SC_DEQ);
+    events_ = rte_ring_create(("strato_ev_" + tag).c_str(), cfg.event_ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!handoff_ || !events_) {
+        error = "cannot create the session rings of worker " + std::to_string(cfg.worker_index);
+        return false;
+    }
+    return true;
+}
+
+engine::lcore_counters& session_stage::counters() noexcept { return w_->counters; }
+std::uint32_t session_stage::now_seconds() const noexcept {
+    return static_cast<std::uint32_t>(now_us_ / 1000000);
+}
+
+bool session_stage::admit(std::uint16_t app) noexcept {
+    auto& sh = *w_->shared;
+    if (app >= sh.app_peers.size()) return true;
+    const std::uint32_t limit = sh.app_limits[app];
+    const std::uint32_t n = sh.app_peers[app].fetch_add(1, std::memory_order_relaxed);
+    if (limit != 0 && n >= limit) {
+        sh.app_peers[app].fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+void session_stage::release_app(std::uint16_t app) noexcept {
+    auto& sh = *w_->shared;
+    if (app < sh.app_peers.size()) sh.app_peers[app].fetch_sub(1, std::memory_order_relaxed);
+}
+
+void session_stage::post(const peer_event& e) noexcept {
+    // Events are rare (connect, setPeerInfo, leave); a full ring means the
+    // control thread is stalled, and the directory catches up on the next one.
+    auto* copy = static_cast<peer_event*>(rte_malloc("strato_event", sizeof(peer_event), 0));
+    if (!copy) return;
+    *copy = e;
+    if (rte_ring_enqueue(events_, copy) != 0) {
+        rte_free(copy);
+        counters().drop(drop_reason::table_full);
+    }
+}
+
+std::uint64_t session_stage::keying_key(const wire::socket_address& a, std::uint32_t isid) const noexcept {
+    std::uint64_t h = mix(std::uint64_t{isid} << 16 | a.port);
+    for (std::size_t i = 0; i < a.ip_size(); i += 4) {
+        std::uint32_t w;
+        std::memcpy(&w, a.ip.data() + i, 4);
+        h = mix(h ^ w);
+    }
+    return h | 1;
+}
+
+session_stage::keying_entry* session_stage::find_keying(std::uint64_t key) noexcept {
+    for (std::size_t i = key & keying_mask_, n = 0; n <= keying_mask_; i = (i + 1) & keying_mask_, ++n) {
+        if (keyings_[i].key == key) return &keyings_[i];
+        if (keyings_[i].key == 0) return nullptr;
+    }
+    return nullptr;
+}
+
+session_stage::keying_entry* session_stage::insert_keying(std::uint64_t key) noexcept {
+    for (std::size_t i = key & keying_mask_, n = 0; n <= keying_mask_; i = (i + 1) & keying_mask_, ++n) {
+        if (keyings_[i].key == 0 || keyings_[i].key == key) {
+            keyings_[i] = keying_entry{key, 0, 0};
+            return &keyings_[i];
+        }
+    }
+    return nullptr;
+}
+
+void session_stage::erase_keying(std::uint64_t key) noexcept {
+    std::size_t i = key & keying_mask_;
+    for (std::size_t n = 0; n <= keying_mask_ && keyings_[i].key != key; ++n) {
+        if (keyings_[i].key == 0) return;
+        i = (i + 1) & keying_mask_;
+    }
+    if (keyings_[i].key != key) return;
+    // Backward-shift deletion keeps every probe chain unbroken.
+    std::size_t hole = i;
+    for (std::size_t j = (i + 1) & keying_mask_; keyings_[j].key != 0; j = (j + 1) & keying_mask_) {
+        const std::size_t home = keyings_[j].key & keying_mask_;
+        const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        if (movable) {
+            keyings_[hole] = keyings_[j];
+            hole = j;
+        }
+    }
+    keyings_[hole] = keying_entry{};
+}
+
+void session_stage::on_iikeying(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
+                                std::uint64_t) noexcept {
+    auto& c = counters();
+    auto p = wire::parse_packet(packet);
+    wire::chunk_reader chunks(p.ok() ? p->chunks : wire::bytes{});
+    wire::chunk_view ch;
+    if (!p.ok() || !chunks.next(ch) || ch.type != static_cast<std::uint8_t>(wire::chunk_type::iikeying)) {
+        c.drop(drop_reason::malformed_chunk);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    auto k = wire::parse_iikeying(ch.value);
+    if (!k.ok()) {
+        c.drop(k.error());
+        rte_pktmbuf_free(m);
+        return;
+    }
+    const std::uint64_t key = keying_key(d.source, k->initiator_session_id);
+    if (keying_entry* e = find_keying(key)) {
+        // RFC 7016 §3.5.1.1.2: the same initiator again. If its session exists,
+        // resend the RIKeying; if it is still being keyed, this is a duplicate.
+        if (e->session_id != 0) {
+            if (session::session* s = table_.lookup(e->session_id)) {
+                server_session* st = state_of(s);
+                transmit(port_index, reverse_route(m, d, w_->shared->l3[port_index]),
+                         wire::bytes{st->rikeying.data(), st->rikeying_size});
+                rte_pktmbuf_free(m);
+                return;
+            }
+            erase_keying(key);  // the session is gone: key anew
+        } else {
+            c.drop(drop_reason::duplicate_iikeying);
+            rte_pktmbuf_free(m);
+            return;
+        }
+    }
+    keying_slot* slot = dh_ ? dh_->acquire(cfg_.worker_index) : nullptr;
+    if (!slot) {
+        c.drop(drop_reason::keying_queue_full);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    const drop_reason r = engine::prepare_keying(*k, d.source, cfg_.keying, slot->request);
+    if (r != drop_reason::none) {
+        dh_->release(slot);
+        c.drop(r);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    slot->reply_route = reverse_route(m, d, w_->shared->l3[port_index]);
+    slot->port_index = port_index;
+    rte_pktmbuf_free(m);
+    keying_entry* e = insert_keying(key);
+    if (!e || !dh_->submit(slot)) {
+        if (e) erase_keying(key);
+        dh_->release(slot);
+        c.drop(drop_reason::keying_queue_full);
+        return;
+    }
+    e->skic_hash = slot->request.skic_hash;
+}
+
+void session_stage::finish_keying(keying_slot* slot) noexcept {
+    auto& c = counters();
+    const auto& req = slot->request;
+    const std::uint64_t key = keying_key(req.from, req.initiator_session_id);
+    if (slot->result.status != drop_reason::none || free_states_.empty()) {
+        c.drop(slot->result.status != drop_reason::none ? slot->result.status : drop_reason::table_full);
+        erase_keying(key);
+        dh_->release(slot);
+        return;
+    }
+    session::session_keys keys;
+    const auto& res = slot->result;
+    bool ok = crypto::make_aes_key(res.keys.encrypt_aes(), keys.encrypt) &&
+              crypto::make_aes_key(res.keys.decrypt_aes(), keys.decrypt);
+    if (res.features.send_hmac) {
+        ok = ok && crypto::make_hmac_key(res.keys.hmac_send_key, keys.hmac_send);
+        keys.hmac_send_length = res.features.send_hmac_length;
+    }
+    if (res.features.recv_hmac) {
+        ok = ok && crypto::make_hmac_key(res.keys.hmac_recv_key, keys.hmac_recv);
+        keys.hmac_recv_length = res.features.recv_hmac_length;
+    }
+    keys.sseq_send = res.features.send_sseq;
+    keys.sseq_recv = res.features.recv_sseq;
+    const std::uint32_t state_index = free_states_.back();
+    server_session* st = &states_[state_index];
+    session::session_params params;
+    params.far_id = req.initiator_session_id;
+    params.far_address = req.from;
+    params.initiator = false;
+    session::session* s = ok ? table_.create(params, keys, st, now_us_) : nullptr;
+    if (!s) {
+        c.drop(drop_reason::table_full);
+        erase_keying(key);
+        dh_->release(slot);
+        return;
+    }
+    free_states_.pop_back();
+    s->user = st;
+    st->bind(this, s, *cfg_.netconnection, c);
+    st->peer_id = req.peer_id;
+    st->initiator_session_id = req.initiator_session_id;
+    st->skic_hash = req.skic_hash;
+    st->port_index = slot->port_index;
+    st->far_mac = slot->reply_route.destination_mac;
+    st->has_vlan = slot->reply_route.has_vlan;
+    st->vlan_tci = slot->reply_route.vlan_tci;
+    st->local = slot->reply_route.source;
+
+    // RIKeying: default key, scrambled with the initiator's session ID (P16).
+    const std::size_t n = engine::write_rikeying_packet(st->rikeying, s->near_id(), res.skrc_bytes(),
+                                                        session::ticks_of(now_us_));
+    auto sealed = n ? crypto::seal(st->rikeying, n, req.initiator_session_id,
+                                   crypto::seal_params{crypto::default_aes_key(), nullptr, 0})
+                    : wire::result<std::size_t>(drop_reason::tx_full);
+    if (!sealed.ok()) {
+        c.drop(sealed.error());
+        table_.release(s);
+        erase_keying(key);
+        dh_->release(slot);
+        return;
+    }
+    st->rikeying_size = static_cast<std::uint16_t>(*sealed);
+    if (keying_entry* e = find_keying(key)) e->session_id = s->near_id();
+    transmit(slot->port_index, slot->reply_route, wire::bytes{st->rikeying.data(), st->rikeying_size});
+    c.count(engine::stage::session_opened);
+    dh_->release(slot);
+}
+
+void session_stage::on_datagram(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, std::uint64_t) noexcept {
+    const auto* payload = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, d.payload_offset);
+    const std::uint32_t sid = wire::session_id_of(wire::bytes{payload, d.payload_length});
+    const std::uint32_t owner = session::session_table::owner_of(sid, cfg_.table.owner_bits);
+    if (owner != cfg_.worker_index) {
+        // RFC 7016 §3.5.4.2 / NAT rebinding or RSS: the session lives on
+        // another lcore; hand the whole frame over, it classifies it again.
+        auto& sh = *w_->shared;
+        if (owner < sh.handoff.size() && sh.handoff[owner] && rte_ring_enqueue(sh.handoff[owner], m) == 0) {
+            counters().count(engine::stage::handed_over);
+            return;
+        }
+        counters().drop(drop_reason::unknown_session);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    serve(m, port_index, d);
+}
+
+void session_stage::serve(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d) noexcept {
+    auto& c = counters();
+    const auto* payload = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, d.payload_offset);
+    const wire::bytes datagram{payload, d.payload_length};
+    session::session* s = table_.lookup(wire::session_id_of(datagram));
+    if (!s) {
+        c.drop(drop_reason::unknown_session);  // never answered: no reflection (protocol reference §1.2)
+        rte_pktmbuf_free(m);
+        return;
+    }
+    auto plain = s->open_datagram(datagram, wire::mutable_bytes{scratch_.get(), scratch_size});
+    if (!plain.ok()) {
+        c.drop(plain.error());
+        rte_pktmbuf_free(m);
+        return;
+    }
+    server_session* st = state_of(s);
+    const auto* eth = rte_pktmbuf_mtod(m, const std::uint8_t*);
+    std::memcpy(st->far_mac.bytes.data(), eth + 6, 6);
+    st->port_index = port_index;
+    st->has_vlan = d.has_vlan;
+    st->vlan_tci = d.vlan_tci;
+    st->local = d.destination;
+    rte_pktmbuf_free(m);
+    c.count(engine::stage::session_packet);
+    const drop_reason r = s->on_plaintext(*plain, d.source, now_us_);
+    if (r != drop_reason::none) c.drop(r);
+    s->poll(now_us_, *this);  // acks and answers go out with this burst
+}
+
+void session_stage::send(session::session& s, const wire::socket_address& to, wire::packet_builder& packet) noexcept {
+    auto sealed = s.seal_packet(packet);
+    if (!sealed.ok()) {
+        counters().drop(sealed.error());
+        return;
+    }
+    const server_session* st = state_of(&s);
+    net::udp_route r;
+    r.source_mac = w_->shared->l3[st->port_index].mac;
+    r.destination_mac = st->far_mac;
+    r.has_vlan = st->has_vlan;
+    r.vlan_tci = st->vlan_tci;
+    r.source = st->local;
+    r.destination = to;
+    r.ttl = w_->shared->l3[st->port_index].reply_ttl;
+    transmit(st->port_index, r, wire::bytes{packet.datagram().data(), *sealed});
+}
+
+bool session_stage::transmit(std::uint16_t port_index, const net::udp_route& route, wire::bytes datagram) noexcept {
+    auto& sh = *w_->shared;
+    rte_mbuf* m = rte_pktmbuf_alloc(sh.pools[port_index]);
+    if (!m) {
+        counters().drop(drop_reason::tx_full);
+        return false;
+    }
+    const std::size_t offset = net::udp_payload_offset(route.has_vlan, route.destination.ipv6);
+    const std::size_t room = rte_pktmbuf_tailroom(m);
+    if (offset + datagram.size() > room) {
+        rte_pktmbuf_free(m);
+        counters().drop(drop_reason::tx_full);
+        return false;
+    }
+    auto* base = rte_pktmbuf_mtod(m, std::uint8_t*);
+    std::memcpy(base + offset, datagram.data(), datagram.size());
+    const auto mode = sh.checksum_modes[port_index];
+    const auto f = net::write_udp_headers(route, std::span<std::uint8_t>(base, room), datagram.size(), mode);
+    if (f.frame_length == 0) {
+        rte_pktmbuf_free(m);
+        counters().drop(drop_reason::tx_full);
+        return false;
+    }
+    m->data_len = static_cast<std::uint16_t>(f.frame_length);
+    m->pkt_len = f.frame_length;
+    if (mode == net::checksum_mode::offload) {
+        m->l2_len = f.l2_length & 0x7fu;
+        m->l3_len = f.l3_length & 0x1ffu;
+        m->ol_flags = route.destination.ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
+                                             : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+    }
+    engine::bump(w_->counters.tx_packets[port_index]);
+    engine::bump(w_->counters.tx_bytes[port_index], f.frame_length);
+    rte_eth_tx_buffer(sh.port_ids[port_index], w_->tx_queue, w_->tx[port_index], m);
+    return true;
+}
+
+void session_stage::poll(std::uint64_t now_tsc) noexcept {
+    const auto& clk = w_->shared->time;
+    now_us_ = (now_tsc - clk.start_tsc) * 1000000 / clk.hz;
+    if (dh_) {
+        keying_slot* done[collect_burst];
+        const unsigned n = dh_->collect(cfg_.worker_index, done, collect_burst);
+        for (unsigned i = 0; i < n; ++i) finish_keying(done[i]);
+    }
+    // Frames handed over by other lcores: classified again here.
+    rte_mbuf* handed[collect_burst];
+    const unsigned h = rte_ring_dequeue_burst(handoff_, reinterpret_cast<void**>(handed), collect_burst, nullptr);
+    for (unsigned i = 0; i < h; ++i) {
+        rte_mbuf* m = handed[i];
+        std::uint16_t port_index = 0;
+        while (port_index < w_->shared->port_count && w_->shared->port_ids[port_index] != m->port) ++port_index;
+        if (port_index == w_->shared->port_count) {
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        const auto cls = net::classify(w_->shared->l3[port_index],
+                                       std::span<std::uint8_t>(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                                               rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m)),
+                                       rte_pktmbuf_data_len(m));
+        if (cls.kind != net::verdict::udp) {
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        serve(m, port_index, cls.udp);
+    }
+    // Timers of a slice of the sessions per loop: every session is visited
+    // about every capacity/64 loops, well inside the 200 ms ack delay.
+    const std::uint32_t capacity = cfg_.table.capacity;
+    for (unsigned n = 0; n < sessions_polled_per_loop && n < capacity; ++n) {
+        server_session& st = states_[poll_cursor_];
+        poll_cursor_ = poll_cursor_ + 1 == capacity ? 0 : poll_cursor_ + 1;
+        if (!st.s) continue;
+        st.s->poll(now_us_, *this);
+        if (st.s->closed()) retire(st);
+    }
+}
+
+void session_stage::retire(server_session& st) noexcept {
+    erase_keying(keying_key(st.s->far_address(), st.initiator_session_id));
+    table_.release(st.s);
+    st.s = nullptr;
+    st.nc.reset();
+    free_states_.push_back(static_cast<std::uint32_t>(&st - states_.get()));
+    counters().count(engine::stage::session_closed);
+}
+
+} // namespace strato::stratod
