@@ -128,20 +128,29 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    runtime dp;
+    // Everything that holds EAL memory must be gone before rte_eal_cleanup().
+    auto dp_owner = std::make_unique<runtime>();
+    runtime& dp = *dp_owner;
+    std::unique_ptr<control::peer_directory> directory_owner;
+    const auto shut_down = [&](int code) {
+        dp.stop();
+        dp.teardown();
+        dp_owner.reset();
+        directory_owner.reset();
+        rte_eal_cleanup();
+        return code;
+    };
     std::string error;
     if (!dp.setup(cfg, error)) {
         log(log_level::error, "%s", error.c_str());
-        dp.teardown();
-        rte_eal_cleanup();
-        return 1;
+        return shut_down(1);
     }
     const std::string fp = dp.fingerprint_hex();
     log(log_level::info, "server fingerprint (peer ID) %s, certificate %zu bytes", fp.c_str(), dp.certificate().size);
 
     // The peer directory: written only by this (control) thread from the
     // workers' events; workers will read it lock-free for introductions.
-    auto directory_owner = std::make_unique<control::peer_directory>();
+    directory_owner = std::make_unique<control::peer_directory>();
     control::peer_directory& directory = *directory_owner;
     {
         control::directory_config dcfg;
@@ -150,9 +159,7 @@ int main(int argc, char** argv) {
         dcfg.spare_slots = std::max<std::uint32_t>(64, cfg.sessions_.max_peers_ / 32);
         if (!directory.init(dcfg, error)) {
             log(log_level::error, "peer directory: %s", error.c_str());
-            dp.teardown();
-            rte_eal_cleanup();
-            return 1;
+            return shut_down(1);
         }
     }
     directory_feed_stats feed;
@@ -161,9 +168,7 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     if (!dp.launch(error)) {
         log(log_level::error, "%s", error.c_str());
-        dp.teardown();
-        rte_eal_cleanup();
-        return 1;
+        return shut_down(1);
     }
     log(log_level::info, "running: %zu worker(s), %zu port(s), UDP port %u", dp.worker_count(), dp.ports().size(),
         cfg.server_.udp_ports_.empty() ? 0u : unsigned{cfg.server_.udp_ports_[0]});
@@ -191,14 +196,12 @@ int main(int argc, char** argv) {
     dp.stop();
     dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
     print_final_stats(stdout, dp.totals(), dp.ports().size());
+    print_session_stats(stdout, dp.session_totals());
     std::printf("final sessions.active %zu\nfinal sessions.bytes_each %zu\nfinal keying.completed %llu\n"
                 "final directory.peers %llu\nfinal directory.updates %llu\nfinal directory.refused %llu\n",
                 dp.sessions_active(), dp.bytes_per_session(),
                 static_cast<unsigned long long>(dp.keying().completed()),
                 static_cast<unsigned long long>(directory.count()), static_cast<unsigned long long>(feed.applied),
                 static_cast<unsigned long long>(feed.refused));
-    dp.teardown();
-    directory_owner.reset();  // its hash and memory belong to the EAL
-    rte_eal_cleanup();
-    return 0;
+    return shut_down(0);
 }

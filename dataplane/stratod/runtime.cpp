@@ -170,6 +170,24 @@ void runtime::stop() {
     dh_.stop();
 }
 
+session::session_stats runtime::session_totals() const noexcept {
+    session::session_stats t;
+    for (const auto& w : workers_) {
+        if (!w->sessions) continue;
+        const auto& s = w->sessions->table().stats();
+        t.packets_in += engine::read(s.packets_in);
+        t.packets_out += engine::read(s.packets_out);
+        t.messages_in += engine::read(s.messages_in);
+        t.messages_out += engine::read(s.messages_out);
+        t.retransmissions += engine::read(s.retransmissions);
+        t.timeouts += engine::read(s.timeouts);
+        t.flows_rejected += engine::read(s.flows_rejected);
+        t.idle_timeouts += engine::read(s.idle_timeouts);
+        for (std::size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += engine::read(s.drops[i]);
+    }
+    return t;
+}
+
 std::size_t runtime::sessions_active() const noexcept {
     std::size_t n = 0;
     for (const auto& w : workers_)

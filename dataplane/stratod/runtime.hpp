@@ -57,6 +57,9 @@ public:
         return n;
     }
     std::size_t sessions_active() const noexcept;
+    // Session engine counters of every worker, summed (read after stop(), or
+    // as a relaxed snapshot while running).
+    session::session_stats session_totals() const noexcept;
     std::size_t bytes_per_session() const noexcept { return bytes_per_session_; }
     const dh_service& keying() const noexcept { return dh_; }
 

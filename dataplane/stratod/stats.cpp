@@ -45,4 +45,19 @@ void print_final_stats(std::FILE* out, const engine::counters_total& t, std::siz
     std::fflush(out);
 }
 
+void print_session_stats(std::FILE* out, const session::session_stats& s) {
+    const std::pair<const char*, std::uint64_t> rows[] = {
+        {"packets_in", s.packets_in},         {"packets_out", s.packets_out},
+        {"messages_in", s.messages_in},       {"messages_out", s.messages_out},
+        {"retransmissions", s.retransmissions}, {"timeouts", s.timeouts},
+        {"flows_rejected", s.flows_rejected}, {"idle_timeouts", s.idle_timeouts},
+    };
+    for (const auto& [name, v] : rows) std::fprintf(out, "final session.%s %llu\n", name, static_cast<unsigned long long>(v));
+    for (std::size_t r = 1; r < wire::drop_reason_count; ++r)
+        if (s.drops[r] != 0)
+            std::fprintf(out, "final session_drop.%s %llu\n", wire::drop_reason_names[r].data(),
+                         static_cast<unsigned long long>(s.drops[r]));
+    std::fflush(out);
+}
+
 } // namespace strato::stratod
