@@ -31,6 +31,9 @@ enum class stage : std::uint8_t {
     session_packet,      // a packet opened with its session's keys
     session_closed,      // slot released after S_CLOSED
     handed_over,         // a session packet passed to its owner lcore
+    introduction,        // IHello naming a connected peer: Redirect + Forwarded IHello
+    redirect_sent,
+    fihello_sent,
     tx_drained,          // TX buffers flushed by the drain timer
     count_
 };
@@ -38,7 +41,8 @@ inline constexpr std::size_t stage_count = static_cast<std::size_t>(stage::count
 inline constexpr std::array<std::string_view, stage_count> stage_names{
     "arp_replied", "icmp_echo_replied", "nd_replied", "udp_received", "rtmfp_startup", "ihello",
     "ihello_peer_id", "rhello_sent", "cookie_change_sent", "iikeying", "rtmfp_session", "session_opened",
-    "session_packet", "session_closed", "handed_over", "tx_drained",
+    "session_packet", "session_closed", "handed_over", "introduction", "redirect_sent", "fihello_sent",
+    "tx_drained",
 };
 static_assert(!stage_names.back().empty(), "every stage needs a name");
 

@@ -82,6 +82,12 @@ public:
     bool pause_receiving(std::uint64_t flow_id, bool paused) noexcept;
     // Orderly close (S_NEARCLOSE) / abrupt close (one Close Ack, then S_CLOSED).
     void close(time_us now) noexcept;
+    // A Forwarded IHello (RFC 7016 §2.3.3) in its own packet to the far end:
+    // an introducer telling this session's peer that `reply_address` wants to
+    // reach it. Not flow data: never acknowledged or retransmitted (the
+    // initiator's IHello retransmissions drive retries). False if not open.
+    bool send_forwarded_ihello(time_us now, packet_sink& out, wire::bytes epd, const wire::socket_address& reply_address,
+                               wire::bytes tag) noexcept;
     void abort() noexcept;
     // Back to an unused slot (session_table); keeps the arena.
     void retire() noexcept { state_ = session_state::unused; }

@@ -41,6 +41,16 @@ void session::send_single(time_us now, packet_sink& out, const wire::socket_addr
     emit(b, to, out);
 }
 
+bool session::send_forwarded_ihello(time_us now, packet_sink& out, wire::bytes epd,
+                                   const wire::socket_address& reply_address, wire::bytes tag) noexcept {
+    if (state_ != session_state::open) return false;
+    wire::packet_builder b = begin(now);
+    wire::write_forwarded_ihello(b.body(), wire::forwarded_ihello{epd, reply_address, tag});
+    if (!b.body().ok()) return false;
+    emit(b, far_address_, out);
+    return true;
+}
+
 void session::timers(time_us now) noexcept {
     for (std::size_t i = 0; i < config_.max_recv_flows; ++i) recv_[i].expire(now);
     for (std::size_t i = 0; i < config_.max_send_flows; ++i) send_[i].expire(now);

@@ -19,7 +19,6 @@
 
 #include "control/config.hpp"
 #include "dataplane/stratod/log.hpp"
-#include "control/directory/peer_directory.hpp"
 #include "dataplane/stratod/directory_feed.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/stratod/ports.hpp"
@@ -131,12 +130,10 @@ int main(int argc, char** argv) {
     // Everything that holds EAL memory must be gone before rte_eal_cleanup().
     auto dp_owner = std::make_unique<runtime>();
     runtime& dp = *dp_owner;
-    std::unique_ptr<control::peer_directory> directory_owner;
     const auto shut_down = [&](int code) {
         dp.stop();
         dp.teardown();
         dp_owner.reset();
-        directory_owner.reset();
         rte_eal_cleanup();
         return code;
     };
@@ -148,20 +145,7 @@ int main(int argc, char** argv) {
     const std::string fp = dp.fingerprint_hex();
     log(log_level::info, "server fingerprint (peer ID) %s, certificate %zu bytes", fp.c_str(), dp.certificate().size);
 
-    // The peer directory: written only by this (control) thread from the
-    // workers' events; workers will read it lock-free for introductions.
-    directory_owner = std::make_unique<control::peer_directory>();
-    control::peer_directory& directory = *directory_owner;
-    {
-        control::directory_config dcfg;
-        dcfg.name = "strato_peers";
-        dcfg.capacity = cfg.sessions_.max_peers_;
-        dcfg.spare_slots = std::max<std::uint32_t>(64, cfg.sessions_.max_peers_ / 32);
-        if (!directory.init(dcfg, error)) {
-            log(log_level::error, "peer directory: %s", error.c_str());
-            return shut_down(1);
-        }
-    }
+    control::peer_directory& directory = dp.directory();
     directory_feed_stats feed;
 
     std::signal(SIGINT, on_signal);

@@ -92,6 +92,21 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     sh.tx_drain_us = cfg.workers_.tx_drain_us_;
     sh.time = clock::started_now();
 
+    // The peer directory, before the workers that read it.
+    directory_ = std::make_unique<control::peer_directory>();
+    {
+        control::directory_config dcfg;
+        dcfg.name = "strato_peers_" + std::to_string(reinterpret_cast<std::uintptr_t>(this) & 0xffffff);
+        dcfg.capacity = cfg.sessions_.max_peers_;
+        dcfg.spare_slots = std::max<std::uint32_t>(64, cfg.sessions_.max_peers_ / 32);
+        dcfg.max_apps = static_cast<std::uint16_t>(shared_state::max_apps);
+        if (!directory_->init(dcfg, error)) {
+            error = "peer directory: " + error;
+            return false;
+        }
+    }
+    sh.directory = directory_.get();
+
     // Keying: groups we advertise, the operator's HMAC/SSEQ policy, and the
     // DH service threads with a bounded queue per worker.
     std::uint64_t groups = 0;
@@ -196,6 +211,7 @@ std::size_t runtime::sessions_active() const noexcept {
 }
 
 void runtime::teardown() {
+    directory_.reset();
     if (ports_up_) {
         stop_ports(ports_);
         ports_.clear();

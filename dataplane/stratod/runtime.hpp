@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "control/directory/peer_directory.hpp"
 #include "crypto/certificate.hpp"
 #include "dataplane/engine/counters.hpp"
 #include "dataplane/engine/netconnection.hpp"
@@ -42,6 +43,10 @@ public:
     const std::vector<port_runtime>& ports() const noexcept { return ports_; }
     std::size_t worker_count() const noexcept { return workers_.size(); }
     bool quit_requested() const noexcept { return shared_ && shared_->quit.load(); }
+    // The peer directory: written by the control thread only (apply_events),
+    // read lock-free by the workers (introductions).
+    control::peer_directory& directory() noexcept { return *directory_; }
+    const control::peer_directory& directory() const noexcept { return *directory_; }
     // Control thread: workers' peer events (directory updates), in order per worker.
     template <class Fn>
     std::size_t drain_events(Fn&& fn) {
@@ -73,6 +78,7 @@ private:
     std::vector<engine::app_rule> app_rules_;
     engine::netconnection_policy nc_policy_;
     dh_service dh_;
+    std::unique_ptr<control::peer_directory> directory_;
     std::size_t bytes_per_session_ = 0;
     bool launched_ = false;
     bool ports_up_ = false;

@@ -44,6 +44,19 @@ net::udp_route reverse_route(const rte_mbuf* m, const net::udp_datagram& d, cons
 }
 } // namespace
 
+// An introduction for a session of another lcore travels in an mbuf on the
+// owner's handoff ring, marked by this port number (no NIC has it).
+constexpr std::uint16_t intro_marker = 0xffff;
+constexpr std::size_t max_intro_field = 128;
+struct intro_record {
+    std::uint32_t session_id;
+    wire::socket_address reply;
+    std::uint8_t epd_size;
+    std::uint8_t tag_size;
+    std::uint8_t epd[max_intro_field];
+    std::uint8_t tag[max_intro_field];
+};
+
 // ---- server_session ----------------------------------------------------------
 
 void server_session::bind(session_stage* stage, session::session* sess, const engine::netconnection_policy& policy,
@@ -360,6 +373,119 @@ void session_stage::finish_keying(keying_slot* slot) noexcept {
     dh_->release(slot);
 }
 
+void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
+                                   wire::bytes tag) noexcept {
+    session::session* s = table_.lookup(session_id);
+    if (!s) {
+        counters().drop(drop_reason::unknown_peer);  // gone since the directory said otherwise
+        return;
+    }
+    if (s->send_forwarded_ihello(now_us_, *this, epd, reply, tag)) counters().count(engine::stage::fihello_sent);
+}
+
+void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
+                                    std::uint64_t) noexcept {
+    auto& c = counters();
+    auto& sh = *w_->shared;
+    auto p = wire::parse_packet(packet);
+    wire::chunk_reader chunks(p.ok() ? p->chunks : wire::bytes{});
+    wire::chunk_view ch;
+    auto ih = chunks.next(ch) ? wire::parse_ihello(ch.value) : wire::result<wire::ihello>(drop_reason::malformed_chunk);
+    auto epd = ih.ok() ? wire::parse_epd(ih->epd) : wire::result<wire::epd_view>(ih.error());
+    if (!epd.ok() || !epd->has_fingerprint || ih->epd.size() > max_intro_field || ih->tag.size() > max_intro_field ||
+        !sh.directory) {
+        c.drop(epd.ok() ? drop_reason::value_out_of_range : epd.error());
+        rte_pktmbuf_free(m);
+        return;
+    }
+    control::peer_id id;
+    std::memcpy(id.data(), epd->fingerprint.data(), id.size());
+    control::peer_view target;
+    // Only peers that completed connect and setPeerInfo are introduced
+    // (tcserver's rule, protocol reference D13); a peer asking for itself is not.
+    if (!sh.directory->lookup(id, target) || !target.introducible || target.public_address.same_endpoint(d.source)) {
+        c.drop(drop_reason::unknown_peer);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    c.count(engine::stage::introduction);
+    // Copy what the FIHello needs before the Redirect overwrites the frame.
+    intro_record rec{};
+    rec.session_id = target.session_id;
+    rec.reply = d.source;
+    rec.reply.origin = wire::address_origin::observed;  // RFC 7016 §2.3.3, both servers in the captures
+    rec.epd_size = static_cast<std::uint8_t>(ih->epd.size());
+    rec.tag_size = static_cast<std::uint8_t>(ih->tag.size());
+    std::memcpy(rec.epd, ih->epd.data(), rec.epd_size);
+    std::memcpy(rec.tag, ih->tag.data(), rec.tag_size);
+
+    // Redirect first (rtmfp-cpp's order: the initiator's IHellos open its NAT
+    // before the target's RHello arrives): the target's observed address,
+    // then the addresses it reported, same family as the initiator (P18).
+    wire::redirect r;
+    r.tag_echo = wire::bytes{rec.tag, rec.tag_size};
+    const auto add = [&](const wire::socket_address& a, wire::address_origin o) {
+        if (a.ipv6 != d.source.ipv6 || a.is_unusable_candidate() || r.address_count == wire::max_redirect_addresses) return;
+        for (std::size_t i = 0; i < r.address_count; ++i)
+            if (r.addresses[i].same_endpoint(a)) return;
+        r.addresses[r.address_count] = a;
+        r.addresses[r.address_count++].origin = o;
+    };
+    add(target.public_address, wire::address_origin::observed);
+    for (std::size_t i = 0; i < target.private_count; ++i) add(target.private_addresses[i], wire::address_origin::local);
+    if (r.address_count == 0) {
+        // An empty Redirect would mean "the responder is here" (RFC 7016
+        // §2.3.5): never send one for a peer we cannot place.
+        c.drop(drop_reason::unknown_peer);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    const auto frame = std::span<std::uint8_t>(rte_pktmbuf_mtod(m, std::uint8_t*),
+                                               rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m));
+    const auto reply = frame.subspan(d.reply_payload_offset);
+    wire::packet_builder b(reply, wire::startup_flags, session::ticks_of(now_us_), std::nullopt);
+    wire::write_redirect(b.body(), r);
+    auto sealed = b.finish() ? crypto::seal(b, 0, crypto::seal_params{crypto::default_aes_key(), nullptr, 0})
+                             : wire::result<std::size_t>(drop_reason::tx_full);
+    const auto mode = sh.checksum_modes[port_index];
+    const auto f = sealed.ok() ? net::finish_udp_reply(sh.l3[port_index], d, frame, *sealed, mode) : net::udp_frame{};
+    if (f.frame_length == 0) {
+        c.drop(sealed.ok() ? drop_reason::tx_full : sealed.error());
+        rte_pktmbuf_free(m);
+    } else {
+        m->data_len = static_cast<std::uint16_t>(f.frame_length);
+        m->pkt_len = f.frame_length;
+        if (mode == net::checksum_mode::offload) {
+            m->l2_len = f.l2_length & 0x7fu;
+            m->l3_len = f.l3_length & 0x1ffu;
+            m->ol_flags = d.ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
+                                 : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+        }
+        engine::bump(w_->counters.tx_packets[port_index]);
+        engine::bump(w_->counters.tx_bytes[port_index], f.frame_length);
+        rte_eth_tx_buffer(sh.port_ids[port_index], w_->tx_queue, w_->tx[port_index], m);
+        c.count(engine::stage::redirect_sent);
+    }
+
+    // Then the Forwarded IHello, inside the target's session.
+    if (target.lcore == cfg_.worker_index) {
+        forward_ihello(rec.session_id, {rec.epd, rec.epd_size}, rec.reply, {rec.tag, rec.tag_size});
+        return;
+    }
+    rte_mbuf* carrier = target.lcore < sh.handoff.size() && sh.handoff[target.lcore] ? rte_pktmbuf_alloc(sh.pools[port_index]) : nullptr;
+    if (!carrier || rte_pktmbuf_tailroom(carrier) < sizeof rec) {
+        if (carrier) rte_pktmbuf_free(carrier);
+        c.drop(drop_reason::tx_full);
+        return;
+    }
+    std::memcpy(rte_pktmbuf_mtod(carrier, void*), &rec, sizeof rec);
+    carrier->port = intro_marker;
+    if (rte_ring_enqueue(sh.handoff[target.lcore], carrier) != 0) {
+        rte_pktmbuf_free(carrier);
+        c.drop(drop_reason::tx_full);
+    }
+}
+
 void session_stage::on_datagram(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, std::uint64_t) noexcept {
     const auto* payload = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, d.payload_offset);
     const std::uint32_t sid = wire::session_id_of(wire::bytes{payload, d.payload_length});
@@ -477,6 +603,13 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
     const unsigned h = rte_ring_dequeue_burst(handoff_, reinterpret_cast<void**>(handed), collect_burst, nullptr);
     for (unsigned i = 0; i < h; ++i) {
         rte_mbuf* m = handed[i];
+        if (m->port == intro_marker) {
+            intro_record rec;
+            std::memcpy(&rec, rte_pktmbuf_mtod(m, const void*), sizeof rec);
+            rte_pktmbuf_free(m);
+            forward_ihello(rec.session_id, {rec.epd, rec.epd_size}, rec.reply, {rec.tag, rec.tag_size});
+            continue;
+        }
         std::uint16_t port_index = 0;
         while (port_index < w_->shared->port_count && w_->shared->port_ids[port_index] != m->port) ++port_index;
         if (port_index == w_->shared->port_count) {

@@ -104,6 +104,11 @@ public:
     // `packet` is the opened startup packet; the frame in m gives the route.
     void on_iikeying(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
                      std::uint64_t now_tsc) noexcept;
+    // An IHello whose EPD names a peer (RFC 7016 §3.5.1.6): Redirect to the
+    // initiator (built in m, sent back), Forwarded IHello to the target's
+    // session, on this lcore or through the owner's introduction ring.
+    void on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
+                         std::uint64_t now_tsc) noexcept;
     // Once per poll loop: finished keyings, handed-over packets, session timers.
     void poll(std::uint64_t now_tsc) noexcept;
 
@@ -137,7 +142,9 @@ private:
     session::session_table table_;
     std::unique_ptr<server_session[]> states_;
     std::vector<std::uint32_t> free_states_;
-    rte_ring* handoff_ = nullptr;
+    void forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
+                        wire::bytes tag) noexcept;
+    rte_ring* handoff_ = nullptr;  // frames of our sessions, and introductions for them, from other lcores
     rte_ring* events_ = nullptr;
     std::unique_ptr<std::uint8_t[]> scratch_;
     session::time_us now_us_ = 0;

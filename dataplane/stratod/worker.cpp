@@ -70,12 +70,18 @@ public:
         hctx_ = engine::handshake_context{sh_.certificate, &w_.cookies.jar};
         const std::uint64_t drain_ticks = sh_.time.from_microseconds(sh_.tx_drain_us);
         std::uint64_t last_drain = sh_.time.now();
+        if (sh_.directory && !sh_.directory->register_reader(w_.index)) {
+            std::fprintf(stderr, "lcore %u: cannot register as a directory reader\n", w_.lcore_id);
+            return -1;
+        }
         w_.running.store(true, std::memory_order_release);
 
         while (!sh_.quit.load(std::memory_order_relaxed)) {
             for (const auto& q : w_.queues) poll(q);
             const std::uint64_t now = sh_.time.now();
             if (w_.sessions) w_.sessions->poll(now);
+            // RCU: this lcore holds no directory pointer past this point.
+            if (sh_.directory) sh_.directory->quiescent(w_.index);
             if (now - last_drain >= drain_ticks) {
                 drain();
                 w_.cookies.maybe_rotate(sh_.cookies, sh_.time.seconds(now));
@@ -83,6 +89,7 @@ public:
             }
         }
         drain();
+        if (sh_.directory) sh_.directory->unregister_reader(w_.index);
         rte_free(scratch_);
         w_.running.store(false, std::memory_order_release);
         return 0;
@@ -202,6 +209,10 @@ private:
             const auto& item = items_[j];
             if (item.outcome.action == engine::startup_action::keying && w_.sessions) {
                 w_.sessions->on_iikeying(p.mbuf, p.port_index, p.udp, item.packet, now);
+                continue;
+            }
+            if (item.outcome.action == engine::startup_action::introduction && w_.sessions) {
+                w_.sessions->on_introduction(p.mbuf, p.port_index, p.udp, item.packet, now);
                 continue;
             }
             if (item.outcome.action != engine::startup_action::reply) {

@@ -21,6 +21,7 @@
 #include "dataplane/net/udp.hpp"
 #include "dataplane/stratod/clock.hpp"
 #include "dataplane/stratod/cookie_secrets.hpp"
+#include "control/directory/peer_directory.hpp"
 #include "dataplane/stratod/session_stage.hpp"
 
 namespace strato::stratod {
@@ -50,6 +51,7 @@ struct shared_state {
     std::array<rte_ring*, max_workers> handoff{};
     std::array<std::atomic<std::uint32_t>, max_apps> app_peers{};
     std::array<std::uint32_t, max_apps> app_limits{};
+    control::peer_directory* directory = nullptr;  // lock-free reads; workers report quiescence each loop
     std::uint16_t burst = 32;
     std::uint32_t tx_drain_us = 100;
     clock time;

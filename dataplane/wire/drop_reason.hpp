@@ -41,6 +41,7 @@ enum class drop_reason : std::uint8_t {
     cookie_wrong_address,
     keying_queue_full,        // the lcore's DH queue is full: IIKeying dropped, the client retries
     duplicate_iikeying,       // retransmission while the first copy is still being keyed
+    unknown_peer,             // introduction to a peer ID that is not connected (or not introducible)
     // Flash application layer (RFC 7425 §5)
     bad_metadata,
     bad_rtmp_message,
@@ -101,6 +102,7 @@ inline constexpr std::array<std::string_view, drop_reason_count> drop_reason_nam
     "cookie_wrong_address",
     "keying_queue_full",
     "duplicate_iikeying",
+    "unknown_peer",
     "bad_metadata",
     "bad_rtmp_message",
     "bad_amf",

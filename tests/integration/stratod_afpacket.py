@@ -231,7 +231,8 @@ class Run:
         self.fresh_hello("long tag")
         other = "ab" * 32
         self.hello(v4, "--peer-id", other, "--timeout", "500", expect_rc=3,
-                   what="IHello naming another peer ID is left for introductions")
+                   what="IHello naming a peer that is not connected gets no answer")
+        self.expect_drop("unknown_peer")
         self.fresh_hello("peer-ID EPD")
 
         for kind, reason in (("bad-udp-checksum", "bad_udp_checksum"), ("bad-ipv4-checksum", "bad_ipv4_checksum")):
