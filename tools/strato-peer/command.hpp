@@ -22,6 +22,8 @@ using args = std::span<char* const>;
 int hello_command(args a);
 int send_raw_command(args a);
 int connect_command(args a);
+int listen_command(args a);
+int call_command(args a);
 
 // Prints "strato-peer <command>: <message>" to stderr and returns exit_usage.
 int usage_error(std::string_view command, const std::string& message);

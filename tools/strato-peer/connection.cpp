@@ -100,7 +100,8 @@ void connection::fail_unreachable(const std::string& why) {
 void connection::begin(time_us now, datagram_out& out) {
     out_ = &out;
     started_ = now;
-    if (auto e = generate_identity(o_.keying, id_); !e.empty()) {
+    if (o_.identity) id_ = *o_.identity;
+    else if (auto e = generate_identity(o_.keying, id_); !e.empty()) {
         finish(outcome::protocol_failure, "local keying", e);
         return;
     }
@@ -176,6 +177,17 @@ void connection::on_datagram(wire::bytes d, time_us now, datagram_out& out) {
         // A retransmitted RIKeying (default key) fails here and is ignored,
         // as is anything not sealed with our session keys.
         if (!p.ok()) return;
+        if (o_.on_forwarded_ihello) {
+            // RFC 7016 §2.3.3: an introducer's Forwarded IHello rides in an
+            // ordinary session packet; hand every one to the responder.
+            if (auto pk = wire::parse_packet(p->packet); pk.ok()) {
+                wire::chunk_reader cr(pk->chunks);
+                wire::chunk_view c;
+                while (cr.next(c))
+                    if (c.type == static_cast<std::uint8_t>(wire::chunk_type::forwarded_ihello))
+                        if (auto f = wire::parse_forwarded_ihello(c.value); f.ok()) o_.on_forwarded_ihello(*f);
+            }
+        }
         (void)session_.on_plaintext(*p, o_.server, now);
         flush(now, out);
         return;

@@ -9,12 +9,14 @@
 //   `TC 04 00` + connect -> _result / _error -> setPeerInfo [-> createStream]
 //   -> stay -> FIN on the control flow, Close -> Close Ack.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dataplane/session/session.hpp"
+#include "dataplane/wire/chunks.hpp"
 #include "tools/strato-peer/initiator_keying.hpp"
 #include "tools/strato-peer/uri.hpp"
 
@@ -47,6 +49,12 @@ struct connect_options {
     time_us stay = 0;
     time_us timeout = 5 * session::seconds;  // per phase: handshake, connect, close
     misbehaviour misbehave = misbehaviour::none;
+    // `listen`: a prepared identity (its certificate is also the responder
+    // certificate peers see) instead of a fresh one.
+    std::optional<initiator_identity> identity;
+    // `listen`: called for every Forwarded IHello (0x0f) the server sends
+    // inside our session (the session engine itself ignores the chunk).
+    std::function<void(const wire::forwarded_ihello&)> on_forwarded_ihello;
 };
 
 enum class phase : std::uint8_t { idle, ihello_sent, keying_sent, connecting, connected, closing, done };
@@ -94,6 +102,10 @@ public:
     time_us next_wakeup(time_us now) const;
     // The socket reported an error (ICMP unreachable): stop with a timeout outcome.
     void fail_unreachable(const std::string& why);
+    // End the stay now (listen on SIGTERM): orderly close from here on.
+    void stop_staying(time_us now) noexcept {
+        if (phase_ == phase::connected) stay_until_ = now;
+    }
 
     phase current_phase() const noexcept { return phase_; }
     outcome result() const noexcept { return outcome_; }

@@ -20,6 +20,10 @@ void usage(std::FILE* out) {
                  "        [--certificate static|ephemeral] [--hmac] [--sseq] [--timeout MS] [--json]\n"
                  "        [--connect-arg K=V]... [--create-stream] [--count N] [--parallel P] [-4|-6]\n"
                  "      handshake, session and NetConnection connect (RFC 7016/7425), then close\n"
+                 "  listen rtmfp://HOST[:PORT]/APP [--duration S] [--timeout MS] [--json] [-4|-6]\n"
+                 "      register with the server and answer peers directly, echoing their messages\n"
+                 "  call rtmfp://HOST[:PORT]/APP PEER_ID [--message TEXT] [--count N] [--timeout MS] [--json] [-4|-6]\n"
+                 "      ask the server for an introduction to PEER_ID, talk to it directly, check the echoes\n"
                  "  send-raw HOST:PORT HEX [--wait MS]\n"
                  "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
                  "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout/unreachable, 4 connect rejected\n");
@@ -38,6 +42,8 @@ int main(int argc, char** argv) {
     if (cmd == "hello") return hello_command(rest);
     if (cmd == "send-raw") return send_raw_command(rest);
     if (cmd == "connect") return connect_command(rest);
+    if (cmd == "listen") return listen_command(rest);
+    if (cmd == "call") return call_command(rest);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         usage(stdout);
         return exit_ok;
