@@ -33,6 +33,16 @@
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
 
+namespace strato::bench_hs {
+struct options {
+    std::string scenario = "all";
+    int runs = 5;
+    double seconds = 2.0;
+    bool json = false;
+};
+int handshake_main(const options& o);  // handshake_bench.cpp
+} // namespace strato::bench_hs
+
 namespace {
 
 using namespace strato;
@@ -138,24 +148,38 @@ int main(int argc, char** argv) {
     int runs = 5;
     double seconds = 2.0;
     bool json = false;
+    std::string scenario = "ihello";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--runs" && i + 1 < argc) runs = std::max(5, std::atoi(argv[++i]));
         else if (a == "--seconds" && i + 1 < argc) seconds = std::max(0.2, std::atof(argv[++i]));
         else if (a == "--json") json = true;
+        else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
         else {
-            std::fprintf(stderr, "usage: strato-bench-dataplane [--runs N>=5] [--seconds S] [--json]\n");
+            std::fprintf(stderr, "usage: strato-bench-dataplane [--scenario ihello|handshake|prebuilt|saturation|"
+                                 "connect|all] [--runs N>=5] [--seconds S] [--json]\n");
             return 2;
         }
     }
+    const bool handshakes = scenario != "ihello";
+    if (handshakes && scenario != "handshake" && scenario != "prebuilt" && scenario != "saturation" &&
+        scenario != "connect" && scenario != "all") {
+        std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
+        return 2;
+    }
     std::string prefix = "--file-prefix=strato_bench_" + std::to_string(::getpid());
-    std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", "1024", "--no-pci", prefix,
+    std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", handshakes ? "3072" : "1024", "--no-pci", prefix,
                                  "-l", "0-1", "--log-level=error"};
     std::vector<char*> eal_argv;
     for (auto& a : eal) eal_argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "EAL start failed: %s\n", rte_strerror(rte_errno));
         return 1;
+    }
+    if (handshakes) {
+        const int rc = strato::bench_hs::handshake_main({scenario, runs, seconds, json});
+        rte_eal_cleanup();
+        return rc;
     }
     std::mt19937_64 rng(20261125);
     const auto frames = make_ihellos(rng);
