@@ -113,17 +113,19 @@ int listen_command(args a) {
     co.identity = id;
     co.stay = (duration_s == 0 ? 31ull * 86400 : duration_s) * session::seconds;
     co.timeout = timeout_ms * session::ms;
-    const std::string local = local_address_toward(server, local_port(t));
-    if (!local.empty()) co.peer_info.push_back(local);
+    std::string local;
     co.on_forwarded_ihello = [&](const wire::forwarded_ihello& f) { responder.on_forwarded_ihello(f, now, sender); };
     connection c(std::move(co));
 
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
-    if (!json) std::printf("listen %s -> %s from %s\n", uri.text.c_str(), format_endpoint(server).c_str(), local.c_str());
+    if (!json) std::printf("listen %s -> %s\n", uri.text.c_str(), format_endpoint(server).c_str());
     emit(json, "peer_id", "peer ID " + to_hex(id.peer_id));
     bool registered = false;
     c.begin(now, to_server);
+    // The first IHello bound the socket: now its port is known.
+    local = local_address_toward(server, local_port(t));
+    if (!local.empty()) c.set_peer_info({local});
     std::vector<std::uint8_t> buf(65536);
     auto flush_events = [&] {
         auto& r = c.report();

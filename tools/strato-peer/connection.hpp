@@ -102,6 +102,9 @@ public:
     time_us next_wakeup(time_us now) const;
     // The socket reported an error (ICMP unreachable): stop with a timeout outcome.
     void fail_unreachable(const std::string& why);
+    // `listen`: the socket's port is known only after the first send, and
+    // setPeerInfo goes out after connect.
+    void set_peer_info(std::vector<std::string> info) { o_.peer_info = std::move(info); }
     // End the stay now (listen on SIGTERM): orderly close from here on.
     void stop_staying(time_us now) noexcept {
         if (phase_ == phase::connected) stay_until_ = now;
