@@ -1,13 +1,17 @@
 // stratod: the strato dataplane daemon. Reads one TOML config, validates all
 // of it before touching a device, starts DPDK's EAL and the ports, runs one
 // worker per configured lcore, prints statistics, and drains and exits on
-// SIGINT/SIGTERM with a final statistics dump.
+// SIGINT/SIGTERM with a final statistics dump. The REST API (control/rest)
+// runs on its own threads from the moment the dataplane is up; SIGHUP
+// reloads the config file all-or-nothing, like PUT /v1/config.
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -18,6 +22,9 @@
 #include <vector>
 
 #include "control/config.hpp"
+#include "control/rest/server.hpp"
+#include "control/rest/telemetry.hpp"
+#include "dataplane/stratod/api_backend.hpp"
 #include "dataplane/stratod/log.hpp"
 #include "dataplane/stratod/directory_feed.hpp"
 #include "dataplane/stratod/runtime.hpp"
@@ -31,6 +38,45 @@ using namespace strato::stratod;
 
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
+volatile std::sig_atomic_t reload_requested = 0;
+void on_hup(int) { reload_requested = 1; }
+
+bool read_file(const std::string& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    return !in.bad();
+}
+
+// SIGHUP: the whole file is validated; any error keeps the old config.
+void reload(const std::string& path, api_backend& backend) {
+    std::string text;
+    if (!read_file(path, text)) {
+        log(log_level::error, "reload: cannot read %s; keeping the running config", path.c_str());
+        return;
+    }
+    rest::config_apply_result r;
+    try {
+        r = backend.apply_config(text, false);
+    } catch (const std::exception& e) {
+        log(log_level::error, "reload: %s; keeping the running config", e.what());
+        return;
+    }
+    if (!r.valid_) {
+        for (const auto& e : r.errors_)
+            log(log_level::error, "reload: %s%s%s (line %u)", e.path_.c_str(), e.path_.empty() ? "" : ": ",
+                e.message_.c_str(), e.line_);
+        log(log_level::error, "reload: %s has %zu error(s); keeping the running config", path.c_str(), r.errors_.size());
+        return;
+    }
+    for (const auto& c : r.applied_) log(log_level::info, "reload: %s applied", c.path_.c_str());
+    for (const auto& c : r.restart_required_)
+        log(log_level::warn, "reload: %s changed; takes effect after a restart", c.path_.c_str());
+    log(log_level::info, "reload: %s applied (%zu live, %zu at restart)", path.c_str(), r.applied_.size(),
+        r.restart_required_.size());
+}
 
 void usage(std::FILE* out) {
     std::fprintf(out,
@@ -130,7 +176,14 @@ int main(int argc, char** argv) {
     // Everything that holds EAL memory must be gone before rte_eal_cleanup().
     auto dp_owner = std::make_unique<runtime>();
     runtime& dp = *dp_owner;
+    std::unique_ptr<api_backend> backend;
+    std::unique_ptr<rest::rest_server> rest_srv;
     const auto shut_down = [&](int code) {
+        // The API first: nothing may read the dataplane while it goes away.
+        if (rest_srv) rest_srv->stop();
+        rest::detach_telemetry();
+        rest_srv.reset();
+        backend.reset();
         dp.stop();
         dp.teardown();
         dp_owner.reset();
@@ -150,10 +203,28 @@ int main(int argc, char** argv) {
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_hup);
     if (!dp.launch(error)) {
         log(log_level::error, "%s", error.c_str());
         return shut_down(1);
     }
+    // The control plane, once the dataplane runs: REST on its own threads
+    // (the main lcore's thread spawns them; no worker lcore), DPDK telemetry
+    // on DPDK's telemetry thread.
+    try {
+        std::string text;
+        if (!read_file(opt.config, text)) throw std::runtime_error("cannot read " + opt.config + " again");
+        backend = std::make_unique<api_backend>(dp, std::move(text));
+        rest_srv = std::make_unique<rest::rest_server>(*backend, rest::options_from_config(cfg.rest_));
+        backend->on_token_change([srv = rest_srv.get()](std::string token) { srv->set_token(std::move(token)); });
+        rest_srv->start();
+    } catch (const std::exception& e) {
+        log(log_level::error, "REST API: %s", e.what());
+        return shut_down(1);
+    }
+    if (int rc = rest::register_telemetry(*backend); rc != 0)
+        log(log_level::warn, "DPDK telemetry commands not registered: %s", std::strerror(-rc));
+    log(log_level::info, "REST API on %s:%u", cfg.rest_.listen_.host_.c_str(), unsigned{rest_srv->port()});
     log(log_level::info, "running: %zu worker(s), %zu port(s), UDP port %u", dp.worker_count(), dp.ports().size(),
         cfg.server_.udp_ports_.empty() ? 0u : unsigned{cfg.server_.udp_ports_[0]});
     std::printf("ready fingerprint=%s\n", fp.c_str());
@@ -162,8 +233,12 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     auto last = start;
     auto before = dp.totals();
-    const auto interval = std::chrono::seconds(std::max<std::uint32_t>(cfg.server_.stats_interval_seconds_, 1));
     while (!stop_requested && !dp.quit_requested()) {
+        if (reload_requested) {
+            reload_requested = 0;
+            reload(opt.config, *backend);
+        }
+        const auto interval = std::chrono::seconds(std::max<std::uint32_t>(backend->stats_interval_seconds(), 1));
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
         directory.reclaim();
@@ -177,6 +252,7 @@ int main(int argc, char** argv) {
         }
     }
     log(log_level::info, "stopping: draining workers");
+    rest_srv->stop();
     dp.stop();
     dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
     print_final_stats(stdout, dp.totals(), dp.ports().size());

@@ -42,6 +42,11 @@ public:
     std::string fingerprint_hex() const;
     const std::vector<port_runtime>& ports() const noexcept { return ports_; }
     std::size_t worker_count() const noexcept { return workers_.size(); }
+    // Per-worker state for the control side (REST, telemetry): counters are
+    // read with engine::read (relaxed), `running` with a load.
+    const std::vector<std::unique_ptr<worker_context>>& workers() const noexcept { return workers_; }
+    // The config the dataplane runs with (apps by index, as in peer records).
+    const control::stratod_config& config() const noexcept { return config_; }
     bool quit_requested() const noexcept { return shared_ && shared_->quit.load(); }
     // The peer directory: written by the control thread only (apply_events),
     // read lock-free by the workers (introductions).

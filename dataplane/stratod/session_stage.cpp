@@ -610,6 +610,13 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
             forward_ihello(rec.session_id, {rec.epd, rec.epd_size}, rec.reply, {rec.tag, rec.tag_size});
             continue;
         }
+        if (m->port == kick_marker) {
+            std::uint32_t sid = 0;
+            std::memcpy(&sid, rte_pktmbuf_mtod(m, const void*), sizeof sid);
+            rte_pktmbuf_free(m);
+            if (session::session* s = table_.lookup(sid); s && !s->closed()) s->close(now_us_);
+            continue;
+        }
         std::uint16_t port_index = 0;
         while (port_index < w_->shared->port_count && w_->shared->port_ids[port_index] != m->port) ++port_index;
         if (port_index == w_->shared->port_count) {

@@ -23,6 +23,11 @@ namespace strato::stratod {
 struct worker_context;
 class session_stage;
 
+// A control-side request on a worker's handoff ring: an mbuf whose port is
+// kick_marker and whose data is the session ID (std::uint32_t) to close
+// (DELETE /v1/peers/{id}). No NIC has this port number.
+inline constexpr std::uint16_t kick_marker = 0xfffe;
+
 // What a worker tells the control thread (peer directory, statistics).
 struct peer_event {
     enum class kind : std::uint8_t { connected, peer_info, disconnected, address_changed };
