@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Integration test: the REST API of a running stratod (net_af_packet).
+
+curl and stratoctl against stratod: /v1/health, /v1/stats (counters move
+after strato-peer hellos), /metrics parses, /v1/peers lists a client that
+stays connected and /v1/peers/{id} shows it, DELETE without a token -> 401,
+with a wrong one -> 403, PUT /v1/config with a bad config -> 400 and nothing
+changed, SIGHUP with a bad file keeps stratod running, with a good one logs
+the reload.
+
+usage: stratod_rest.py STRATOD STRATO_PEER STRATOCTL EXAMPLE_CONFIG
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import strato_it as it  # noqa: E402
+
+SERVER = "rtmfp://198.18.0.1/app"
+TOKEN = "it-token-0123456789abcdef"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def curl(url, *args):
+    """(status, body) of one request."""
+    p = subprocess.run(["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"] + list(args) + [url],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+    body, _, code = p.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+def counters_sum(stats):
+    t = stats.get("totals", {})
+    total = 0
+    for v in t.values() if isinstance(t, dict) else []:
+        if isinstance(v, int):
+            total += v
+        elif isinstance(v, dict):
+            total += sum(x for x in v.values() if isinstance(x, int))
+        elif isinstance(v, list):
+            total += sum(x for x in v if isinstance(x, int))
+    return total
+
+
+def parse_metrics(text):
+    """Prometheus text format: every non-comment line is `name{labels} value`."""
+    rx = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+\-]+|NaN$')
+    samples = 0
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if not rx.match(line):
+            return None, line
+        samples += 1
+    return samples, None
+
+
+def main():
+    if len(sys.argv) != 5:
+        print(__doc__)
+        return 2
+    stratod_bin, peer_bin, stratoctl, example = sys.argv[1:]
+    reason = it.Netns.unavailable_reason()
+    if reason:
+        print("SKIP: " + reason)
+        return 77
+    if subprocess.run(["which", "curl"], stdout=subprocess.DEVNULL).returncode != 0:
+        print("SKIP: curl not installed")
+        return 77
+    it.terminate_on_signals()
+    it.Netns.sweep_stale()
+    net = it.Netns("rest")
+    f = it.Failures()
+    daemon = None
+    stay = None
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            net.create()
+            port = free_port()
+            base = "http://127.0.0.1:%d" % port
+            config = os.path.join(tmp, "stratod.toml")
+            it.write_config(example, config, net.host_if)
+            with open(config, "a") as c:
+                c.write('\n[rest]\nlisten = "127.0.0.1:%d"\ntoken = "%s"\n' % (port, TOKEN))
+            good_text = open(config).read()
+            token_file = os.path.join(tmp, "token")
+            with open(token_file, "w") as t:
+                t.write(TOKEN + "\n")
+            err_path = os.path.join(tmp, "stratod.err")
+            daemon = it.Stratod(stratod_bin, config, err_path)
+            m, _ = daemon.wait_for(r"^ready fingerprint=([0-9a-f]{64})$", 60)
+            if not m:
+                raise RuntimeError("stratod did not print ready:\n" + "\n".join(daemon.lines) + open(err_path).read())
+            auth = ["-H", "Authorization: Bearer " + TOKEN]
+            ctl = lambda *a: subprocess.run([stratoctl, "--url", base, "--token-file", token_file] + list(a),  # noqa: E731
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+            # The listener comes up right after ready.
+            deadline = time.monotonic() + 10
+            code, body = 0, ""
+            while time.monotonic() < deadline:
+                try:
+                    code, body = curl(base + "/v1/health")
+                except subprocess.TimeoutExpired:
+                    code = 0
+                if code:
+                    break
+                time.sleep(0.2)
+
+            it.log("== health and stats")
+            f.check(code == 200 and json.loads(body).get("status") == "ok", "GET /v1/health: 200 ok (%d %s)" % (code, body))
+            code, body = curl(base + "/v1/stats")
+            before = counters_sum(json.loads(body)) if code == 200 else -1
+            f.check(code == 200, "GET /v1/stats: 200 (%d)" % code)
+            p = it.run([peer_bin, "hello", SERVER, "--count", "5"], check=False, ns=net.ns)
+            f.check(p.returncode == 0, "strato-peer hello x5 (rc %d %s)" % (p.returncode, p.stderr.strip()))
+            code, body = curl(base + "/v1/stats")
+            after = counters_sum(json.loads(body)) if code == 200 else -1
+            f.check(after > before >= 0, "/v1/stats counters moved after hellos (%d -> %d)" % (before, after))
+            p = ctl("stats")
+            f.check(p.returncode == 0 and p.stdout.strip() != "", "stratoctl stats (rc %d)" % p.returncode)
+            p = ctl("--json", "stats")
+            try:
+                f.check("lcores" in json.loads(p.stdout), "stratoctl --json stats: JSON with lcores")
+            except ValueError:
+                f.check(False, "stratoctl --json stats: JSON (%r)" % p.stdout[:200])
+            code, body = curl(base + "/metrics")
+            samples, bad = parse_metrics(body) if code == 200 else (None, "status %d" % code)
+            f.check(samples and samples > 0, "GET /metrics parses (%s samples; bad line %r)" % (samples, bad))
+
+            it.log("== peers")
+            stay = subprocess.Popen(["ip", "netns", "exec", net.ns, peer_bin, "connect", SERVER, "--stay", "5",
+                                     "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            peers = []
+            deadline = time.monotonic() + 4
+            while time.monotonic() < deadline and not peers:
+                time.sleep(0.3)
+                code, body = curl(base + "/v1/peers")
+                if code == 200:
+                    peers = json.loads(body).get("peers", [])
+            f.check(len(peers) == 1, "GET /v1/peers lists the staying client (%d)" % len(peers))
+            if peers:
+                pid = peers[0].get("peer_id", "")
+                f.check(re.fullmatch(r"[0-9a-f]{64}", pid) is not None and peers[0].get("app") == "app"
+                        and peers[0].get("public_address", "").startswith("198.18.0.2:"),
+                        "peer: hex ID, app, public address (%s)" % peers[0])
+                code, body = curl(base + "/v1/peers/" + pid)
+                f.check(code == 200 and json.loads(body).get("peer_id") == pid, "GET /v1/peers/{id}: 200 (%d)" % code)
+                p = ctl("peers", "show", pid)
+                f.check(p.returncode == 0 and pid[:16] in p.stdout, "stratoctl peers show (rc %d)" % p.returncode)
+                p = ctl("peers", "list")
+                f.check(p.returncode == 0 and pid[:16] in p.stdout, "stratoctl peers list (rc %d)" % p.returncode)
+                code, _ = curl(base + "/v1/peers/" + pid, "-X", "DELETE")
+                f.check(code == 401, "DELETE without token: 401 (%d)" % code)
+                code, _ = curl(base + "/v1/peers/" + pid, "-X", "DELETE", "-H", "Authorization: Bearer wrong")
+                f.check(code == 403, "DELETE with a wrong token: 403 (%d)" % code)
+            code, _ = curl(base + "/v1/peers/" + "0" * 64)
+            f.check(code == 404, "GET unknown peer: 404 (%d)" % code)
+            stay.communicate(timeout=30)
+            stay = None
+            code, body = curl(base + "/v1/groups")
+            f.check(code == 200 and json.loads(body).get("groups") == [], "GET /v1/groups: 200, empty (%d)" % code)
+
+            it.log("== config")
+            code, body = curl(base + "/v1/config", *auth)
+            f.check(code == 200, "GET /v1/config with token: 200 (%d)" % code)
+            bad = good_text.replace("udp_ports = [1935]", "udp_ports = [99999]") + "\n[nonsense]\nx = 1\n"
+            code, body = curl(base + "/v1/config", "-X", "PUT", "-H", "Content-Type: application/toml",
+                              "--data-binary", bad, *auth)
+            f.check(code == 400, "PUT /v1/config bad: 400 (%d %s)" % (code, body[:300]))
+            code, body2 = curl(base + "/v1/config", *auth)
+            f.check(code == 200 and body2 == curl(base + "/v1/config", *auth)[1] and "99999" not in body2,
+                    "config unchanged after the bad PUT")
+            new_text = re.sub(r"stats_interval_seconds\s*=\s*\d+", "stats_interval_seconds = 2", good_text)
+            code, body = curl(base + "/v1/config", "-X", "PUT", "-H", "Content-Type: application/toml",
+                              "--data-binary", new_text, *auth)
+            f.check(code == 200 and "server.stats_interval_seconds" in body,
+                    "PUT /v1/config good: 200, stats interval applied (%d %s)" % (code, body[:300]))
+
+            it.log("== SIGHUP")
+            with open(config, "w") as c:
+                c.write(bad)
+            daemon.proc.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            code, _ = curl(base + "/v1/health")
+            f.check(daemon.proc.poll() is None and code == 200, "SIGHUP with a bad file: still running (%d)" % code)
+            errs = open(err_path).read()
+            f.check("keeping the running config" in errs, "SIGHUP bad: errors logged, old config kept")
+            with open(config, "w") as c:
+                c.write(good_text)
+            daemon.proc.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            f.check(daemon.proc.poll() is None and "reload: %s applied" % config in open(err_path).read(),
+                    "SIGHUP with a good file: reloaded")
+        finally:
+            if stay is not None:
+                stay.kill()
+                stay.wait()
+            rc = daemon.stop() if daemon else None
+            if daemon:
+                f.check(rc == 0, "stratod exits 0 (%s)" % rc)
+            net.destroy()
+    if f.items:
+        it.log("FAILED: %d check(s)" % len(f.items))
+        return 1
+    it.log("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
