@@ -140,7 +140,7 @@ def main():
             f.check(samples and samples > 0, "GET /metrics parses (%s samples; bad line %r)" % (samples, bad))
 
             it.log("== peers")
-            stay = subprocess.Popen(["ip", "netns", "exec", net.ns, peer_bin, "connect", SERVER, "--stay", "5",
+            stay = subprocess.Popen(["ip", "netns", "exec", net.ns, peer_bin, "connect", SERVER, "--stay", "15",
                                      "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             peers = []
             deadline = time.monotonic() + 4
@@ -165,9 +165,17 @@ def main():
                 f.check(code == 401, "DELETE without token: 401 (%d)" % code)
                 code, _ = curl(base + "/v1/peers/" + pid, "-X", "DELETE", "-H", "Authorization: Bearer wrong")
                 f.check(code == 403, "DELETE with a wrong token: 403 (%d)" % code)
+                code, body = curl(base + "/v1/peers/" + pid, "-X", "DELETE", *auth)
+                f.check(code in (200, 202), "DELETE with the token: kick accepted (%d %s)" % (code, body))
+                gone = False
+                deadline = time.monotonic() + 8
+                while time.monotonic() < deadline and not gone:
+                    time.sleep(0.3)
+                    gone = curl(base + "/v1/peers/" + pid)[0] == 404
+                f.check(gone, "kicked peer leaves the directory well before its 15 s stay")
             code, _ = curl(base + "/v1/peers/" + "0" * 64)
             f.check(code == 404, "GET unknown peer: 404 (%d)" % code)
-            stay.communicate(timeout=30)
+            stay.communicate(timeout=40)
             stay = None
             code, body = curl(base + "/v1/groups")
             f.check(code == 200 and json.loads(body).get("groups") == [], "GET /v1/groups: 200, empty (%d)" % code)
