@@ -595,7 +595,10 @@ time_us connection::next_wakeup(time_us now) const {
     case phase::closing:
         t = std::min(t, session_.next_wakeup(now));
         t = std::min(t, phase_deadline_);
-        if (phase_ == phase::connected) t = std::min(t, stay_until_);
+        // The stay only starts counting once the createStream result is in
+        // (poll() closes on it only then): while awaiting it, a stay that
+        // has already run out must not make us due at once, for ever.
+        if (phase_ == phase::connected && !awaiting_stream_) t = std::min(t, stay_until_);
         break;
     default:
         break;

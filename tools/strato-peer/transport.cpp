@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -44,8 +45,10 @@ std::string udp_transport::send(const endpoint& to, wire::bytes datagram) {
 received udp_transport::receive(wire::mutable_bytes buffer, steady::time_point deadline) {
     received r;
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()).count();
-        if (left <= 0) return r;  // timeout
+        // A deadline already due still looks at the socket (poll with 0): a
+        // caller whose timers are due at once must not starve its receiving.
+        const auto left = std::max<std::chrono::milliseconds::rep>(
+            0, std::chrono::ceil<std::chrono::milliseconds>(deadline - steady::now()).count());
         pollfd p{fd_, POLLIN, 0};
         const int rc = ::poll(&p, 1, static_cast<int>(left));
         if (rc < 0) {
@@ -54,7 +57,10 @@ received udp_transport::receive(wire::mutable_bytes buffer, steady::time_point d
             r.error = std::string("poll: ") + std::strerror(errno);
             return r;
         }
-        if (rc == 0) continue;  // re-check the deadline
+        if (rc == 0) {
+            if (left == 0) return r;  // timeout
+            continue;                 // re-check the deadline
+        }
         socklen_t len = sizeof r.from.addr;
         const auto n = ::recvfrom(fd_, buffer.data(), buffer.size(), MSG_TRUNC,
                                   reinterpret_cast<sockaddr*>(&r.from.addr), &len);

@@ -194,6 +194,9 @@ struct loop {
     int drop_to_client = 0;
     int drop_keyed_to_client = 0;  // drop the next N datagrams to a non-zero session ID (RIKeying first)
     bool silent = false;
+    // Polls after which the client said it was due again at once: strato-peer
+    // connect then spins without reading its socket (next_wakeup drives it).
+    std::size_t busy_polls = 0;
 
     explicit loop(const std::string& uri = "rtmfp://198.18.0.1/app", keying_choice k = {}, session::time_us stay = 0,
                   bool create_stream = false) {
@@ -238,6 +241,7 @@ struct loop {
                 client->on_datagram(d, now, to_server);
             }
             client->poll(now, to_server);
+            if (client->result() == outcome::pending && client->next_wakeup(now) <= now) ++busy_polls;
         }
         return client->result();
     }
@@ -287,6 +291,21 @@ BOOST_AUTO_TEST_CASE(connect_hmac_sseq_stay_and_stream) {
     // 40 s of stay: keepalive pings kept the session open on both ends.
     BOOST_TEST(r.packets_out > 4u);
     BOOST_TEST(l.server.disconnected == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(create_stream_without_stay_is_never_due_at_once) {
+    // --create-stream with no --stay: the stay has run out when the connect
+    // result arrives, but the client must still wait for the createStream
+    // result. next_wakeup() used to return the elapsed stay, so the real loop
+    // (cmd_connect) never slept, never read its socket, and retransmitted
+    // setPeerInfo while the server's acks and _result went unread.
+    loop l("rtmfp://198.18.0.1/app", {}, 0, true);
+    BOOST_TEST((l.run() == outcome::ok));
+    BOOST_TEST(l.busy_polls == 0u);
+    const auto& r = l.client->report();
+    BOOST_REQUIRE(r.stream_id.has_value());
+    BOOST_TEST(*r.stream_id >= 1.0);
+    BOOST_TEST(r.close_acked);
 }
 
 BOOST_AUTO_TEST_CASE(connect_group_14_ephemeral) {
