@@ -453,17 +453,7 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
         c.drop(sealed.ok() ? drop_reason::tx_full : sealed.error());
         rte_pktmbuf_free(m);
     } else {
-        m->data_len = static_cast<std::uint16_t>(f.frame_length);
-        m->pkt_len = f.frame_length;
-        if (mode == net::checksum_mode::offload) {
-            m->l2_len = f.l2_length & 0x7fu;
-            m->l3_len = f.l3_length & 0x1ffu;
-            m->ol_flags = d.ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
-                                 : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
-        }
-        engine::bump(w_->counters.tx_packets[port_index]);
-        engine::bump(w_->counters.tx_bytes[port_index], f.frame_length);
-        rte_eth_tx_buffer(sh.port_ids[port_index], w_->tx_queue, w_->tx[port_index], m);
+        transmit_udp_frame(*w_, port_index, m, f, d.ipv6, mode);
         c.count(engine::stage::redirect_sent);
     }
 
@@ -576,17 +566,7 @@ bool session_stage::transmit(std::uint16_t port_index, const net::udp_route& rou
         counters().drop(drop_reason::tx_full);
         return false;
     }
-    m->data_len = static_cast<std::uint16_t>(f.frame_length);
-    m->pkt_len = f.frame_length;
-    if (mode == net::checksum_mode::offload) {
-        m->l2_len = f.l2_length & 0x7fu;
-        m->l3_len = f.l3_length & 0x1ffu;
-        m->ol_flags = route.destination.ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
-                                             : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
-    }
-    engine::bump(w_->counters.tx_packets[port_index]);
-    engine::bump(w_->counters.tx_bytes[port_index], f.frame_length);
-    rte_eth_tx_buffer(sh.port_ids[port_index], w_->tx_queue, w_->tx[port_index], m);
+    transmit_udp_frame(*w_, port_index, m, f, route.destination.ipv6, mode);
     return true;
 }
 

@@ -239,14 +239,7 @@ private:
                 drop(p.mbuf, drop_reason::tx_full);
                 continue;
             }
-            set_frame_length(p.mbuf, f.frame_length);
-            if (mode == net::checksum_mode::offload) {
-                p.mbuf->l2_len = f.l2_length & 0x7fu;
-                p.mbuf->l3_len = f.l3_length & 0x1ffu;
-                p.mbuf->ol_flags = p.udp.ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
-                                              : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
-            }
-            send(p.port_index, p.mbuf);
+            transmit_udp_frame(w_, p.port_index, p.mbuf, f, p.udp.ipv6, mode);
         }
         pending_count_ = 0;
     }
@@ -267,6 +260,20 @@ private:
 };
 
 } // namespace
+
+void transmit_udp_frame(worker_context& w, std::uint16_t port_index, rte_mbuf* m, const net::udp_frame& f, bool ipv6,
+                        net::checksum_mode mode) noexcept {
+    set_frame_length(m, f.frame_length);
+    if (mode == net::checksum_mode::offload) {
+        m->l2_len = f.l2_length & 0x7fu;
+        m->l3_len = f.l3_length & 0x1ffu;
+        m->ol_flags = ipv6 ? (RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM)
+                           : (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+    }
+    engine::bump(w.counters.tx_packets[port_index]);
+    engine::bump(w.counters.tx_bytes[port_index], rte_pktmbuf_pkt_len(m));
+    rte_eth_tx_buffer(w.shared->port_ids[port_index], w.tx_queue, w.tx[port_index], m);
+}
 
 bool prepare_worker(worker_context& w, unsigned socket_id) {
     const auto& sh = *w.shared;

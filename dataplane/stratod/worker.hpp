@@ -77,6 +77,11 @@ struct alignas(64) worker_context {
 // Prepares per-lcore state that allocates (before the poll loop starts).
 // Returns false with a message on stderr.
 [[nodiscard]] bool prepare_worker(worker_context& w, unsigned socket_id);
+// Queues a UDP frame written by net::finish_udp_reply/write_udp_headers for
+// TX on this worker's queue: frame lengths, checksum offload flags when the
+// port does them, TX counters. The one way packets leave a worker.
+void transmit_udp_frame(worker_context& w, std::uint16_t port_index, rte_mbuf* m, const net::udp_frame& f, bool ipv6,
+                        net::checksum_mode mode) noexcept;
 // The lcore entry point (rte_eal_remote_launch): polls until shared->quit.
 int worker_main(void* arg);
 
