@@ -1,25 +1,12 @@
-// One EAL per test binary (the EAL cannot be restarted in a process).
+// One EAL per test binary, started by the shared test helper.
 #define BOOST_TEST_MODULE strato_dataplane
 #include <boost/test/unit_test.hpp>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
-
-#include <string>
-#include <vector>
+#include "tests/support/eal.hpp"
 
 namespace {
 struct eal_fixture {
-    eal_fixture() {
-        // Unique prefix: parallel test binaries on one machine must not meet.
-        std::string prefix = "--file-prefix=strato_dp_" + std::to_string(::getpid());
-        std::vector<std::string> args{"test_dataplane", "--no-huge", "-m", "512", "--no-pci", prefix,
-                                      "-l", "0-1", "--log-level=error"};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0)
-            throw std::runtime_error(std::string("EAL start failed: ") + rte_strerror(rte_errno));
-    }
+    eal_fixture() { strato::test::start_test_eal("strato_dp", 512); }
     ~eal_fixture() { rte_eal_cleanup(); }
 };
 } // namespace
