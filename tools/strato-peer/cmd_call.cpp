@@ -80,12 +80,8 @@ int call_command(args a) {
     auto target = parse_hex(positional[1]);
     if (!target || target->size() != crypto::sha256_size)
         return usage_error(cmd, "PEER_ID \"" + positional[1] + "\" is not 64 hex digits (a SHA-256 peer ID)");
-    std::vector<endpoint> found;
-    if (auto e = resolve(uri.host, uri.port, found); !e.empty())
-        return usage_error(cmd, "cannot resolve host \"" + uri.host + "\": " + e);
-    if (family != AF_UNSPEC) std::erase_if(found, [&](const endpoint& ep) { return ep.family() != family; });
-    if (found.empty()) return usage_error(cmd, "host \"" + uri.host + "\" has no address of that family");
-    const endpoint server = found.front();
+    endpoint server;
+    if (auto e = resolve_server(uri, family, server); !e.empty()) return usage_error(cmd, e);
 
     call_options o;
     o.introducer = to_socket_address(server);

@@ -291,15 +291,8 @@ int connect_command(args a) {
     rtmfp_uri uri;
     if (auto e = parse_rtmfp_uri(o.uri_text, uri); !e.empty())
         return usage_error(cmd, "bad URI \"" + o.uri_text + "\": " + e);
-    std::vector<endpoint> found;
-    if (auto e = resolve(uri.host, uri.port, found); !e.empty())
-        return usage_error(cmd, "cannot resolve host \"" + uri.host + "\": " + e);
-    if (o.family != AF_UNSPEC) {
-        std::erase_if(found, [&](const endpoint& ep) { return ep.family() != o.family; });
-        if (found.empty())
-            return usage_error(cmd, "host \"" + uri.host + "\" has no " + (o.family == AF_INET ? "IPv4" : "IPv6") + " address");
-    }
-    const endpoint server = found.front();
+    endpoint server;
+    if (auto e = resolve_server(uri, o.family, server); !e.empty()) return usage_error(cmd, e);
 
     if (o.count == 1) {
         if (!o.json) std::printf("connect %s -> %s\n", uri.text.c_str(), format_endpoint(server).c_str());

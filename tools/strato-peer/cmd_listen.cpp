@@ -79,12 +79,8 @@ int listen_command(args a) {
     if (!have_uri) return usage_error(cmd, usage_text);
     rtmfp_uri uri;
     if (auto e = parse_rtmfp_uri(uri_text, uri); !e.empty()) return usage_error(cmd, "bad URI \"" + uri_text + "\": " + e);
-    std::vector<endpoint> found;
-    if (auto e = resolve(uri.host, uri.port, found); !e.empty())
-        return usage_error(cmd, "cannot resolve host \"" + uri.host + "\": " + e);
-    if (family != AF_UNSPEC) std::erase_if(found, [&](const endpoint& ep) { return ep.family() != family; });
-    if (found.empty()) return usage_error(cmd, "host \"" + uri.host + "\" has no address of that family");
-    const endpoint server = found.front();
+    endpoint server;
+    if (auto e = resolve_server(uri, family, server); !e.empty()) return usage_error(cmd, e);
     const wire::socket_address server_addr = to_socket_address(server);
 
     udp_transport t;

@@ -96,6 +96,18 @@ std::string resolve(const std::string& host, std::uint16_t port, std::vector<end
     return "";
 }
 
+std::string resolve_server(const rtmfp_uri& uri, int family, endpoint& out) {
+    std::vector<endpoint> found;
+    if (auto e = resolve(uri.host, uri.port, found); !e.empty()) return "cannot resolve host \"" + uri.host + "\": " + e;
+    if (family != AF_UNSPEC) {
+        std::erase_if(found, [&](const endpoint& ep) { return ep.family() != family; });
+        if (found.empty())
+            return "host \"" + uri.host + "\" has no " + (family == AF_INET ? "IPv4" : "IPv6") + " address";
+    }
+    out = found.front();
+    return "";
+}
+
 std::string format_endpoint(const endpoint& e) {
     char ip[INET6_ADDRSTRLEN] = "?";
     char text[INET6_ADDRSTRLEN + 16];

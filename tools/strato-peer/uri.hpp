@@ -38,6 +38,10 @@ struct endpoint {
 // IPv6 in resolver order. Empty string on success, else the resolver's error.
 std::string resolve(const std::string& host, std::uint16_t port, std::vector<endpoint>& out);
 
+// The server of a URI: resolved, kept to `family` (AF_UNSPEC: any), the
+// first address. Empty string on success, else a message for the user.
+std::string resolve_server(const rtmfp_uri& uri, int family, endpoint& out);
+
 std::string format_endpoint(const endpoint& e);
 // Same address and port (replies must come from where the request went).
 bool same_endpoint(const endpoint& a, const endpoint& b) noexcept;
