@@ -39,6 +39,7 @@ private:
     rate_limit_config cfg_;
     std::uint64_t ticks_per_second_;
     std::uint64_t idle_ticks_;  // an untouched bucket this long is full again
+    std::uint64_t milli_per_tick_q32_ = 0;  // refill rate, milli-tokens per tick in 32.32 fixed point
     std::size_t mask_;
     std::unique_ptr<bucket[]> buckets_;
 };
