@@ -6,6 +6,7 @@
 // process's resident memory before and after (a spoofed flood must not grow
 // it). Not a test: numbers go to the README's benchmark section.
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -139,6 +140,36 @@ int forward_main(void* arg) {
     return 0;
 }
 
+// The net_null port mode: the worker's own RX fills each mbuf net_null
+// hands it with the next prebuilt IHello (an RX callback on the worker
+// lcore), so frames arrive in the worker's cache as a NIC's DMA lands them
+// in the LLC, with no second core writing them. The copy and the mbuf
+// alloc/free are charged to the worker. TX is net_null's sink.
+struct null_fill {
+    const std::vector<std::vector<std::uint8_t>>* frames = nullptr;
+    std::size_t next = 0;
+};
+
+std::uint16_t fill_ihellos(std::uint16_t, std::uint16_t, rte_mbuf* pkts[], std::uint16_t n, std::uint16_t,
+                           void* arg) {
+    auto& st = *static_cast<null_fill*>(arg);
+    for (std::uint16_t i = 0; i < n; ++i) {
+        const auto& f = (*st.frames)[st.next];
+        st.next = st.next + 1 == st.frames->size() ? 0 : st.next + 1;
+        std::memcpy(rte_pktmbuf_mtod(pkts[i], void*), f.data(), f.size());
+        pkts[i]->data_len = static_cast<std::uint16_t>(f.size());
+        pkts[i]->pkt_len = static_cast<std::uint32_t>(f.size());
+        pkts[i]->ol_flags = 0;
+    }
+    return n;
+}
+
+struct null_run {
+    double wall_pps = 0;
+    double per_cpu_pps = 0;
+    std::uint64_t answered = 0;
+};
+
 // CPU time (ns) the worker lcore's thread has run, from the kernel's
 // schedstat: packets per worker CPU-second stay meaningful on a shared,
 // noisy machine where wall-clock rates also count time the worker was
@@ -162,6 +193,66 @@ long long worker_cpu_ns() {
     return ns;
 }
 
+long long worker_cpu_ns();
+
+null_run run_null_port(const std::vector<std::vector<std::uint8_t>>& frames, double seconds, int r) {
+    null_run out;
+    const std::string name = "net_null_bench" + std::to_string(r);
+    const std::string text = "[[ports]]\ndevice = \"" + name +
+                             "\"\nipv4 = [\"198.18.0.1/15\"]\nmac = \"02:00:00:00:00:01\"\n"
+                             "[workers]\nmain_lcore = 0\nlcores = [1]\n"
+                             "[mempool]\nmbufs_per_port = 8191\ncache_size = 256\n"
+                             "[server]\nlog_level = \"error\"\n"
+                             "[handshake]\nrate_limit_per_second = 10000000\nrate_limit_burst = 10000000\n";
+    auto parsed = control::parse_config_text(text, "bench");
+    if (!parsed.ok()) {
+        std::fprintf(stderr, "%s", control::format_errors(parsed.errors_).c_str());
+        std::exit(1);
+    }
+    if (rte_eal_hotplug_add("vdev", name.c_str(), "size=64") != 0) {
+        std::fprintf(stderr, "cannot create %s (is the net_null driver installed?)\n", name.c_str());
+        std::exit(1);
+    }
+    stratod::runtime rt;
+    std::string error;
+    if (!rt.setup(*parsed.config_, error)) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        std::exit(1);
+    }
+    std::uint16_t pid = 0;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &pid) != 0) {
+        std::fprintf(stderr, "cannot find port %s\n", name.c_str());
+        std::exit(1);
+    }
+    null_fill fill{&frames, 0};
+    const rte_eth_rxtx_callback* cb = rte_eth_add_rx_callback(pid, 0, fill_ihellos, &fill);
+    if (!cb || !rt.launch(error)) {
+        std::fprintf(stderr, "cannot start the net_null run: %s\n", cb ? error.c_str() : "no RX callback");
+        std::exit(1);
+    }
+    const auto answered = [&rt] { return rt.totals().stages[static_cast<std::size_t>(engine::stage::rhello_sent)]; };
+    const double hz = static_cast<double>(rte_get_tsc_hz());
+    rte_delay_ms(200);  // warm-up
+    const std::uint64_t a0 = answered();
+    const long long c0 = worker_cpu_ns();
+    const std::uint64_t t0 = rte_get_tsc_cycles();
+    rte_delay_us_sleep(static_cast<unsigned>(seconds * 1e6));
+    const std::uint64_t a1 = answered();
+    const long long c1 = worker_cpu_ns();
+    const std::uint64_t t1 = rte_get_tsc_cycles();
+    rt.stop();
+    (void)rte_eth_remove_rx_callback(pid, 0, cb);
+    const auto t = rt.totals();
+    if (t.drops_total() != 0)
+        std::fprintf(stderr, "warning: %llu drops in run %d\n", static_cast<unsigned long long>(t.drops_total()), r);
+    rt.teardown();
+    (void)rte_eal_hotplug_remove("vdev", name.c_str());
+    out.answered = a1 - a0;
+    out.wall_pps = static_cast<double>(a1 - a0) * hz / static_cast<double>(t1 - t0);
+    if (c0 >= 0 && c1 > c0) out.per_cpu_pps = static_cast<double>(a1 - a0) * 1e9 / static_cast<double>(c1 - c0);
+    return out;
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -173,16 +264,21 @@ int main(int argc, char** argv) {
     int runs = 5;
     double seconds = 2.0;
     bool json = false;
+    bool forwarding = true;  // --no-forwarding: only the runtime, for profiling the worker
+    bool null_port = false;  // --port null: net_null filled on the worker core instead of a ring feeder
     std::string scenario = "ihello";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--runs" && i + 1 < argc) runs = std::max(5, std::atoi(argv[++i]));
         else if (a == "--seconds" && i + 1 < argc) seconds = std::max(0.2, std::atof(argv[++i]));
         else if (a == "--json") json = true;
+        else if (a == "--no-forwarding") forwarding = false;
+        else if (a == "--port" && i + 1 < argc && (std::string(argv[i + 1]) == "null" || std::string(argv[i + 1]) == "ring"))
+            null_port = std::string(argv[++i]) == "null";
         else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
         else {
             std::fprintf(stderr, "usage: strato-bench-dataplane [--scenario ihello|handshake|prebuilt|saturation|"
-                                 "connect|all] [--runs N>=5] [--seconds S] [--json]\n");
+                                 "connect|all] [--runs N>=5] [--seconds S] [--json] [--no-forwarding] [--port ring|null]\n");
             return 2;
         }
     }
@@ -209,13 +305,39 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng(20261125);
     const auto frames = make_ihellos(rng);
     const double hz = static_cast<double>(rte_get_tsc_hz());
+    if (null_port) {
+        std::vector<double> wall, per_cpu;
+        std::uint64_t answered = 0;
+        for (int r = 0; r < runs; ++r) {
+            const auto n = run_null_port(frames, seconds, r);
+            wall.push_back(n.wall_pps);
+            if (n.per_cpu_pps > 0) per_cpu.push_back(n.per_cpu_pps);
+            answered += n.answered;
+        }
+        const double w = median(wall), c = per_cpu.size() == wall.size() ? median(per_cpu) : 0.0;
+        const auto [w_min, w_max] = std::minmax_element(wall.begin(), wall.end());
+        if (json)
+            std::printf("{\"port\": \"null\", \"runs\": %d, \"seconds\": %.1f, \"rhello_pps\": %.0f, "
+                        "\"rhello_pps_min\": %.0f, \"rhello_pps_max\": %.0f, \"rhello_cycles_per_packet\": %.0f, "
+                        "\"rhello_pps_per_worker_cpu_second\": %.0f, \"rhellos\": %llu}\n",
+                        runs, seconds, w, *w_min, *w_max, hz / w, c, static_cast<unsigned long long>(answered));
+        else {
+            std::printf("IHello->RHello on net_null (frames filled on the worker core): median %.2f Mpps "
+                        "(min %.2f, max %.2f), %.0f cycles/packet\n", w / 1e6, *w_min / 1e6, *w_max / 1e6, hz / w);
+            if (c > 0)
+                std::printf("  per worker CPU-second (schedstat; discounts preemption): %.2f Mpps, %.0f cycles/packet\n",
+                            c / 1e6, hz / c);
+        }
+        rte_eal_cleanup();
+        return 0;
+    }
     std::vector<double> rhello_rates, forward_rates, rhello_per_cpu;
     long rss_before = 0, rss_after = 0;
     std::uint64_t total_ihellos = 0;
 
     for (int r = 0; r < runs; ++r) {
         // Bare forwarding on a fresh ring port.
-        {
+        if (forwarding) {
             stratod::ring_port port("bfwd" + std::to_string(r), 16384, 32767);
             rte_eth_conf conf{};
             std::uint16_t pid = port.port_id();
@@ -270,6 +392,7 @@ int main(int argc, char** argv) {
             rt.teardown();
         }
     }
+    if (forward_rates.empty()) forward_rates.push_back(0.0);
     const double rh = median(rhello_rates), fw = median(forward_rates);
     const auto [rh_min, rh_max] = std::minmax_element(rhello_rates.begin(), rhello_rates.end());
     const double per_cpu = rhello_per_cpu.size() == rhello_rates.size() ? median(rhello_per_cpu) : 0.0;
