@@ -13,7 +13,10 @@ pairs hang peer namespaces on the same bridge.
    198.19.2.0/24) behind a NAT namespace (198.18.0.4, 198.18.0.5) doing
    iptables MASQUERADE.
 
-3. Bad input during and after the calls: a flood namespace (198.18.0.6-9)
+3. IPv6: listener at 2001:db8::12, caller at 2001:db8::13, both on the
+   bridge, talking to stratod at 2001:db8::1 (-6): the Redirect lists IPv6
+   candidates and the session between them is direct over IPv6.
+4. Bad input during and after the calls: a flood namespace (198.18.0.6-9)
    sends IHellos for made-up peer IDs and for malformed ones (a 31-byte
    fingerprint) while the direct call runs, and then floods the NAT
    listener's real peer ID from four addresses. The call must still work;
@@ -42,6 +45,8 @@ import strato_it as it  # noqa: E402
 
 SERVER = "198.18.0.1"
 URI = "rtmfp://%s/app" % SERVER
+SERVER_V6 = "2001:db8::1"
+URI_V6 = "rtmfp://[%s]/app" % SERVER_V6
 FLOOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rtmfp_flood.py")
 FLOOD_SOURCES = ["198.18.0.6", "198.18.0.7", "198.18.0.8", "198.18.0.9"]
 # [introduction] for this run (the example's values, written out so that the
@@ -108,6 +113,17 @@ class Topology:
         it.run(["ip", "addr", "add", addr + "/24", "dev", b], ns=ns)
         return ns, b
 
+    def on_bridge6(self, tag, addr, addr6):
+        """A peer on the bridge with IPv4 and IPv6 (no DAD, no RA: quiet)."""
+        ns = self.ns(tag)
+        a, b = self.veth(self.hub, ns)
+        it.run(["ip", "link", "set", a, "master", "br0"], ns=self.hub)
+        for key in ("accept_ra=0", "router_solicitations=0", "dad_transmits=0"):
+            it.run(["sysctl", "-qw", "net.ipv6.conf.%s.%s" % (b, key)], ns=ns)
+        it.run(["ip", "addr", "add", addr + "/24", "dev", b], ns=ns)
+        it.run(["ip", "addr", "add", addr6 + "/64", "dev", b, "nodad"], ns=ns)
+        return ns
+
     def behind_nat(self, tag, public, inside_net):
         """NAT namespace on the bridge at `public`, a peer namespace behind it
         at <inside_net>.2; MASQUERADE out of the public side."""
@@ -165,12 +181,15 @@ class Run:
         self.f.check(j["sent"] > 0, "%s: flood sent packets" % what)
         return j["sent"]
 
-    def scenario(self, name, listen_ns, call_ns, during=None, after=None):
+    def scenario(self, name, listen_ns, call_ns, during=None, after=None, ipv6=False):
         it.log("== %s" % name)
-        it.run(["ping", "-c", "1", "-W", "2", SERVER], check=False, ns=listen_ns)
-        it.run(["ping", "-c", "1", "-W", "2", SERVER], check=False, ns=call_ns)
-        lst = subprocess.Popen(["ip", "netns", "exec", listen_ns, self.peer_bin, "listen", URI, "--json",
-                                "--duration", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        uri, server = (URI_V6, SERVER_V6) if ipv6 else (URI, SERVER)
+        family = ["-6"] if ipv6 else ["-4"]
+        server_prefix = "[%s]:" % SERVER_V6 if ipv6 else SERVER + ":"
+        it.run(["ping"] + family + ["-c", "1", "-W", "2", server], check=False, ns=listen_ns)
+        it.run(["ping"] + family + ["-c", "1", "-W", "2", server], check=False, ns=call_ns)
+        lst = subprocess.Popen(["ip", "netns", "exec", listen_ns, self.peer_bin, "listen", uri, "--json",
+                                "--duration", "30"] + family, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.listeners += 1
         peer_id = None
         events = []
@@ -191,8 +210,8 @@ class Run:
             if not self.f.check(peer_id is not None, "%s: listener registered (%s)" % (name, events[-3:])):
                 return
             flood = during() if during else None
-            p = it.run([self.peer_bin, "call", URI, peer_id, "--json", "--count", "3", "--message", "p2p " + name],
-                       check=False, ns=call_ns, timeout=60)
+            p = it.run([self.peer_bin, "call", uri, peer_id, "--json", "--count", "3", "--message", "p2p " + name]
+                       + family, check=False, ns=call_ns, timeout=60)
             if flood:
                 self.flooded += self.flood_result(flood, "%s: flood of unknown and malformed peer IDs" % name)
             try:
@@ -205,10 +224,15 @@ class Run:
                                                                                 j.get("failed_check"), j.get("error")))
             self.f.check(j.get("redirects", 0) >= 1, "%s: Redirect received (candidates %s)" % (name, j.get("candidates")))
             self.f.check(j.get("echoed") == 3, "%s: 3 echoes (got %s)" % (name, j.get("echoed")))
-            self.f.check(j.get("direct") is True and j.get("responder", "").split(":")[0] != SERVER,
-                         "%s: direct session with %s" % (name, j.get("responder")))
+            responder = j.get("responder", "")
+            self.f.check(j.get("direct") is True and not responder.startswith(server_prefix)
+                         and responder.startswith("[") == ipv6,
+                         "%s: direct session with %s" % (name, responder))
+            if ipv6:
+                self.f.check(all(c.startswith("[2001:db8:") for c in j.get("candidates", [])),
+                             "%s: IPv6 candidates only (%s)" % (name, j.get("candidates")))
             # A call for a peer nobody registered: no Redirect, exit 3.
-            q = it.run([self.peer_bin, "call", URI, "ab" * 32, "--timeout", "1500"], check=False, ns=call_ns)
+            q = it.run([self.peer_bin, "call", uri, "ab" * 32, "--timeout", "1500"] + family, check=False, ns=call_ns)
             self.f.check(q.returncode == 3, "%s: unknown peer ID -> exit 3 (got %d)" % (name, q.returncode))
             if after:
                 after(peer_id)
@@ -237,6 +261,8 @@ class Run:
         direct_c, _ = self.topo.on_bridge("pc", "198.18.0.3")
         nat_l = self.topo.behind_nat("nl", "198.18.0.4", "198.19.1")
         nat_c = self.topo.behind_nat("nc", "198.18.0.5", "198.19.2")
+        v6_l = self.topo.on_bridge6("6l", "198.18.0.12", "2001:db8::12")
+        v6_c = self.topo.on_bridge6("6c", "198.18.0.13", "2001:db8::13")
         self.flood_ns, flood_if = self.topo.on_bridge("fl", FLOOD_SOURCES[0])
         for extra in FLOOD_SOURCES[1:]:
             it.run(["ip", "addr", "add", extra + "/24", "dev", flood_if], ns=self.flood_ns)
@@ -268,6 +294,7 @@ class Run:
             self.target_flood_sent = self.flood_result(proc, "cone NAT: flood of the listener's peer ID from 4 addresses")
 
         self.scenario("cone NAT", nat_l, nat_c, after=target_flood)
+        self.scenario("IPv6 direct", v6_l, v6_c, ipv6=True)
         rc = self.daemon.stop()
         self.f.check(rc == 0, "stratod exit 0 (got %s)" % rc)
         c = self.daemon.final_counters()
@@ -275,9 +302,9 @@ class Run:
         for k in sorted(c):
             if c[k]:
                 it.log("  %s %d" % (k, c[k]))
-        self.f.check(c.get("stage.introduction", 0) >= 2, "stage.introduction >= 2 (%s)" % c.get("stage.introduction"))
-        self.f.check(c.get("stage.redirect_sent", 0) >= 2, "stage.redirect_sent >= 2 (%s)" % c.get("stage.redirect_sent"))
-        self.f.check(c.get("stage.fihello_sent", 0) >= 2, "stage.fihello_sent >= 2 (%s)" % c.get("stage.fihello_sent"))
+        self.f.check(c.get("stage.introduction", 0) >= 3, "stage.introduction >= 3 (%s)" % c.get("stage.introduction"))
+        self.f.check(c.get("stage.redirect_sent", 0) >= 3, "stage.redirect_sent >= 3 (%s)" % c.get("stage.redirect_sent"))
+        self.f.check(c.get("stage.fihello_sent", 0) >= 3, "stage.fihello_sent >= 3 (%s)" % c.get("stage.fihello_sent"))
         # The floods: counted under their reasons, and limited.
         self.f.check(c.get("drop.unknown_peer", 0) >= 64, "made-up peer IDs counted: drop.unknown_peer %s"
                      % c.get("drop.unknown_peer"))
