@@ -385,6 +385,30 @@ void session_stage::finish_keying(keying_slot* slot) noexcept {
     dh_->release(slot);
 }
 
+std::uint32_t session_stage::open_session_for_benchmark(const wire::socket_address& far, const wire::socket_address& local,
+                                                        const net::mac_address& far_mac, std::uint16_t port_index,
+                                                        const session::session_keys& keys,
+                                                        const crypto::digest& peer_id) noexcept {
+    if (free_states_.empty()) return 0;
+    const std::uint32_t state_index = free_states_.back();
+    server_session* st = &states_[state_index];
+    session::session_params params;
+    params.far_id = 0x40000000u | state_index;
+    params.far_address = far;
+    params.initiator = false;
+    session::session* s = table_.create(params, keys, st, now_us_);
+    if (!s) return 0;
+    free_states_.pop_back();
+    s->user = st;
+    st->bind(this, s, *cfg_.netconnection, counters());
+    st->peer_id = peer_id;
+    st->initiator_session_id = params.far_id;
+    st->port_index = port_index;
+    st->far_mac = far_mac;
+    st->local = local;
+    return s->near_id();
+}
+
 void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                                    wire::bytes tag) noexcept {
     session::session* s = table_.lookup(session_id);
