@@ -292,9 +292,20 @@ void transmit_udp_frame(worker_context& w, std::uint16_t port_index, rte_mbuf* m
     rte_eth_tx_buffer(w.shared->port_ids[port_index], w.tx_queue, w.tx[port_index], m);
 }
 
+engine::rate_limit_config introduction_initiator_limits(const control::introduction_config& c) noexcept {
+    return {c.per_initiator_per_second_, c.per_initiator_burst_, c.initiator_ipv4_prefix_, c.initiator_ipv6_prefix_,
+            c.buckets_};
+}
+
+engine::rate_limit_config introduction_target_limits(const control::introduction_config& c) noexcept {
+    return {c.per_target_per_second_, c.per_target_burst_, 32, 128, c.buckets_};  // prefixes unused: keyed by peer ID
+}
+
 bool prepare_worker(worker_context& w, unsigned socket_id) {
     const auto& sh = *w.shared;
     w.limiter = std::make_unique<engine::rate_limiter>(sh.rate_limits, sh.time.hz);
+    w.introduction_initiator_limiter = std::make_unique<engine::rate_limiter>(sh.introduction_initiator_limits, sh.time.hz);
+    w.introduction_target_limiter = std::make_unique<engine::rate_limiter>(sh.introduction_target_limits, sh.time.hz);
     w.neighbour_storage = std::make_unique<net::neighbour_entry[]>(neighbour_slots);
     w.neighbours = std::make_unique<net::neighbour_cache>(
         std::span<net::neighbour_entry>(w.neighbour_storage.get(), neighbour_slots), sh.time.hz * 300, w.lcore_id);

@@ -46,6 +46,16 @@ struct options {
 int handshake_main(const options& o);  // handshake_bench.cpp
 } // namespace strato::bench_hs
 
+namespace strato::bench_intro {
+struct options {
+    std::uint32_t peers = 1000000;
+    int runs = 5;
+    double seconds = 2.0;
+    bool json = false;
+};
+int introduction_main(const options& o);  // introduction_bench.cpp
+} // namespace strato::bench_intro
+
 namespace {
 
 using namespace strato;
@@ -267,6 +277,7 @@ int main(int argc, char** argv) {
     bool forwarding = true;  // --no-forwarding: only the runtime, for profiling the worker
     bool null_port = false;  // --port null: net_null filled on the worker core instead of a ring feeder
     std::string scenario = "ihello";
+    std::uint32_t peers = 1000000;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--runs" && i + 1 < argc) runs = std::max(5, std::atoi(argv[++i]));
@@ -276,26 +287,39 @@ int main(int argc, char** argv) {
         else if (a == "--port" && i + 1 < argc && (std::string(argv[i + 1]) == "null" || std::string(argv[i + 1]) == "ring"))
             null_port = std::string(argv[++i]) == "null";
         else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
+        else if (a == "--peers" && i + 1 < argc) peers = static_cast<std::uint32_t>(std::clamp(std::atol(argv[++i]), 4096L, 50000000L));
         else {
             std::fprintf(stderr, "usage: strato-bench-dataplane [--scenario ihello|handshake|prebuilt|saturation|"
-                                 "connect|all] [--runs N>=5] [--seconds S] [--json] [--no-forwarding] [--port ring|null]\n");
+                                 "connect|all|introduction] [--peers N] [--runs N>=5] [--seconds S] [--json] "
+                                 "[--no-forwarding] [--port ring|null]\n");
             return 2;
         }
     }
-    const bool handshakes = scenario != "ihello";
+    const bool introductions = scenario == "introduction";
+    const bool handshakes = scenario != "ihello" && !introductions;
     if (handshakes && scenario != "handshake" && scenario != "prebuilt" && scenario != "saturation" &&
         scenario != "connect" && scenario != "all") {
         std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
         return 2;
     }
     std::string prefix = "--file-prefix=strato_bench_" + std::to_string(::getpid());
-    std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", handshakes ? "3072" : "1024", "--no-pci", prefix,
+    // Introductions: the directory's memory (about 360 bytes a peer) on top
+    // of sessions and pools.
+    const std::string memory = introductions ? std::to_string(1024 + std::uint64_t{peers} * 420 / (1024 * 1024))
+                               : handshakes  ? "3072"
+                                             : "1024";
+    std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", memory, "--no-pci", prefix,
                                  "-l", "0-1", "--log-level=error"};
     std::vector<char*> eal_argv;
     for (auto& a : eal) eal_argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "EAL start failed: %s\n", rte_strerror(rte_errno));
         return 1;
+    }
+    if (introductions) {
+        const int rc = strato::bench_intro::introduction_main({peers, runs, seconds, json});
+        rte_eal_cleanup();
+        return rc;
     }
     if (handshakes) {
         const int rc = strato::bench_hs::handshake_main({scenario, runs, seconds, json});
