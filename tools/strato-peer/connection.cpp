@@ -283,6 +283,14 @@ void connection::start_session(const initiator_keys& k, time_us now) {
     session_.start(p, keys, this, now);
     session_started_ = true;
     step("session open (S_OPEN, initiator mode 1) after " + std::to_string(static_cast<long long>(report_.handshake_ms)) + " ms");
+    if (o_.handshake_only) {
+        phase_ = phase::closing;
+        phase_deadline_ = now + o_.timeout;
+        session_close_sent_ = true;
+        session_.close(now);
+        step("handshake only: sent Close under the session keys");
+        return;
+    }
     phase_ = phase::connecting;
     phase_deadline_ = now + o_.timeout;
     send_connect();
