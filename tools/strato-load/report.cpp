@@ -124,12 +124,14 @@ void session_counters_json(std::FILE* out, const session_counters& c) {
                  "\"close_unacked\":%llu,\"unfinished\":%llu,\"fingerprint_changed\":%llu,\"mismatches\":%llu,"
                  "\"datagrams_sent\":%llu,\"datagrams_received\":%llu,\"tx_failed\":%llu,\"unroutable\":%llu,"
                  "\"listeners\":%llu,\"introductions_sent\":%llu,\"redirects\":%llu,\"redirect_mismatches\":%llu,"
-                 "\"forwarded\":%llu,\"forwarded_mismatches\":%llu,\"introductions_unanswered\":%llu}",
+                 "\"forwarded\":%llu,\"forwarded_mismatches\":%llu,\"introductions_unanswered\":%llu,"
+                 "\"probes_sent\":%llu,\"probe_redirects\":%llu,\"probe_forwarded\":%llu}",
                  ull(c.started), ull(c.succeeded), ull(c.closed_cleanly), ull(c.failed), ull(c.timed_out),
                  ull(c.close_unacked), ull(c.unfinished), ull(c.fingerprint_changed), ull(c.mismatches()),
                  ull(c.datagrams_sent), ull(c.datagrams_received), ull(c.tx_failed), ull(c.unroutable),
                  ull(c.listeners), ull(c.intro_sent), ull(c.redirects), ull(c.redirect_mismatches), ull(c.forwarded),
-                 ull(c.forwarded_mismatches), ull(c.intro_unanswered));
+                 ull(c.forwarded_mismatches), ull(c.intro_unanswered), ull(c.probes_sent), ull(c.probe_redirects),
+                 ull(c.probe_forwarded));
 }
 
 // The scenario's unit of work per second in the measured window.
@@ -152,6 +154,8 @@ void print_session_summary(std::FILE* out, const load_options& o, const session_
     if (o.what == scenario::introductions) {
         std::fprintf(out, "  listeners %llu registered (connect + setPeerInfo, kept open); %llu callers (%zu bytes each)\n",
                      ull(t.listeners), ull(o.peers), sizeof(peer_state));
+        std::fprintf(out, "  directory probes before the run: %llu sent, %llu Redirects, %llu Forwarded IHellos\n",
+                     ull(t.probes_sent), ull(t.probe_redirects), ull(t.probe_forwarded));
         std::fprintf(out, "  introductions sent %llu (%.0f/s): %llu Redirects (%.0f/s), %llu Forwarded IHellos on "
                           "listeners, %llu unanswered\n",
                      ull(m.intro_sent), per_second(m.intro_sent, s), ull(m.redirects), per_second(m.redirects, s),

@@ -20,7 +20,7 @@ namespace {
 using ull = unsigned long long;
 
 constexpr std::size_t intro_tag_size = 16;
-constexpr std::uint64_t directory_settle_ns = 200'000'000;
+constexpr std::uint64_t probe_interval_ns = 250'000'000;
 // A kept session or a listener stays until the run ends (stop_staying).
 constexpr session::time_us stay_until_stopped = 24ull * 3600 * session::seconds;
 
@@ -85,6 +85,9 @@ session_counters session_counters::minus(const session_counters& o) const noexce
     r.forwarded -= o.forwarded;
     r.forwarded_mismatches -= o.forwarded_mismatches;
     r.intro_unanswered -= o.intro_unanswered;
+    r.probes_sent -= o.probes_sent;
+    r.probe_redirects -= o.probe_redirects;
+    r.probe_forwarded -= o.probe_forwarded;
     return r;
 }
 
@@ -183,6 +186,7 @@ bool session_generator::start_slot(std::uint64_t now, bool as_listener, std::uin
     }
     co.identity = std::move(id);
     co.handshake_only = o_.what == scenario::handshake;
+    co.compact_session = true;
     // setPeerInfo with the address the server sees for this socket, like a
     // client that knows its own address.
     co.peer_info = {address_text(socket_addresses_[s.out.socket])};
@@ -344,7 +348,15 @@ void session_generator::route_startup(wire::bytes d, std::uint64_t now) {
 
 void session_generator::on_redirect(const wire::redirect& r, std::uint64_t now) {
     std::uint32_t caller = 0, nonce = 0;
-    if (!codec_.read(r.tag_echo, caller, nonce) || caller >= callers_.size()) {
+    const bool ours = codec_.read(r.tag_echo, caller, nonce);
+    if (ours && caller >= callers_.size() && caller - callers_.size() < listeners_.size()) {
+        // A directory probe: every copy counts (stratod counted it too).
+        const std::size_t li = caller - callers_.size();
+        if (probe_nonce_[li] == nonce) probe_nonce_[li] = 0;
+        ++c_.probe_redirects;
+        return;
+    }
+    if (!ours || caller >= callers_.size()) {
         ++c_.redirect_mismatches;
         fail("redirect tag", "the tag echo is none of ours");
         return;
@@ -372,7 +384,12 @@ void session_generator::on_redirect(const wire::redirect& r, std::uint64_t now) 
 
 void session_generator::on_forwarded(std::uint32_t listener_index, const wire::forwarded_ihello& f) {
     std::uint32_t caller = 0, nonce = 0;
-    if (!codec_.read(f.tag, caller, nonce) || caller >= callers_.size() || caller % listeners_.size() != listener_index) {
+    const bool ours = codec_.read(f.tag, caller, nonce);
+    if (ours && caller >= callers_.size() && caller - callers_.size() == listener_index) {
+        ++c_.probe_forwarded;
+        return;
+    }
+    if (!ours || caller >= callers_.size() || caller % listeners_.size() != listener_index) {
         ++c_.forwarded_mismatches;
         fail("forwarded tag", "a Forwarded IHello whose tag is no request to this listener");
         return;
@@ -395,6 +412,17 @@ std::uint16_t session_generator::caller_socket(std::uint32_t caller) const noexc
     const unsigned own = slots_[listeners_[caller % listeners_.size()].slot].out.socket;
     const unsigned s = caller % n;
     return static_cast<std::uint16_t>(s == own ? (s + 1) % n : s);
+}
+
+void session_generator::send_probe(std::uint32_t li, std::uint64_t now) {
+    probe_nonce_[li] = random_.nonzero32();
+    std::uint8_t tag[intro_tag_size];
+    const auto probe_caller = static_cast<std::uint32_t>(callers_.size() + li);
+    codec_.write(probe_caller, probe_nonce_[li], wire::mutable_bytes(tag, sizeof tag));
+    const auto d = peer::build_ihello(listeners_[li].epd, wire::bytes(tag, sizeof tag), session::ticks_of(now / 1000));
+    const unsigned own = slots_[listeners_[li].slot].out.socket;
+    queue(static_cast<std::uint16_t>((own + 1) % io_.sockets()), d);
+    ++c_.probes_sent;
 }
 
 void session_generator::send_introduction(std::uint64_t now) {
@@ -495,11 +523,22 @@ bool session_generator::register_listeners(volatile const int& stop_flag) {
         ::nanosleep(&ts, nullptr);
     }
     if (c_.listeners != listeners_.size()) return false;
-    // stratod applies setPeerInfo to its directory from the control thread
-    // (every few ms): an introduction asked at once could find no entry yet.
-    const std::uint64_t settle_end = now_ns() + directory_settle_ns;
-    while (!stop_flag && now_ns() < settle_end) {
+    // stratod applies setPeerInfo to its directory from its control thread:
+    // probe each listener until a Redirect shows it is known.
+    probe_nonce_.assign(listeners_.size(), 0);
+    std::uint64_t next_round = 0;
+    for (;;) {
         const std::uint64_t t = now_ns();
+        if (stop_flag || t >= deadline) return false;
+        bool all = true;
+        for (std::uint32_t i = 0; i < listeners_.size(); ++i) {
+            if (probe_nonce_[i] == 0 && next_round != 0) continue;
+            all = false;
+            if (t >= next_round) send_probe(i, t);
+        }
+        if (all) break;
+        if (t >= next_round) next_round = t + probe_interval_ns;
+        flush();
         receive(t);
         poll_slots(t);
         flush();
@@ -512,7 +551,7 @@ bool session_generator::register_listeners(volatile const int& stop_flag) {
 void session_generator::run(session_result& out, volatile const int& stop_flag) {
     out_ = &out;
     out.dh_pool_seconds = dh_pool_seconds_;
-    out.bytes_per_session = sizeof(peer::connection) + session::session::arena_bytes(session::session_config{});
+    out.bytes_per_session = sizeof(peer::connection) + session::session::arena_bytes(peer::client_session_config(true));
     if (o_.what == scenario::introductions && !register_listeners(stop_flag)) {
         out.setup_error = "only " + std::to_string(c_.listeners) + " of " + std::to_string(listeners_.size()) +
                           " listeners registered";

@@ -50,6 +50,10 @@ struct session_counters {
     std::uint64_t forwarded = 0;       // valid Forwarded IHellos seen on listener sessions
     std::uint64_t forwarded_mismatches = 0;
     std::uint64_t intro_unanswered = 0;
+    // Before the run: one IHello per listener, repeated until its Redirect
+    // shows stratod's directory knows it (setPeerInfo is applied
+    // asynchronously there). Counted apart, but stratod counts them too.
+    std::uint64_t probes_sent = 0, probe_redirects = 0, probe_forwarded = 0;
 
     // Everything that means a reply or a session was wrong.
     std::uint64_t mismatches() const noexcept {
@@ -98,6 +102,7 @@ private:
     void on_redirect(const wire::redirect& r, std::uint64_t now);
     void on_forwarded(std::uint32_t listener_index, const wire::forwarded_ihello& f);
     void send_introduction(std::uint64_t now);
+    void send_probe(std::uint32_t listener_index, std::uint64_t now);
     std::uint16_t caller_socket(std::uint32_t caller) const noexcept;
     void poll_slots(std::uint64_t now);
     void flush() noexcept;
@@ -118,6 +123,7 @@ private:
 
     std::vector<listener> listeners_;
     std::vector<peer_state> callers_;  // introductions: 8 bytes per simulated caller
+    std::vector<std::uint32_t> probe_nonce_;  // per listener, 0 = its directory entry answered
     tag_codec codec_{0};
     fast_random random_{1};
     std::uint64_t next_caller_ = 0;
