@@ -266,7 +266,9 @@ void session_generator::after(std::uint32_t index, std::uint64_t now) {
             }
             if (!s.counted) {
                 // Done without the goal: for handshake, the Close Ack is the goal.
-                fail("goal", "session ended without reaching the scenario's goal");
+                fail("goal", "ended without reaching the goal: connect \"" + r.connect_code + "\" after " +
+                                 std::to_string(r.connect_ms) + " ms, last step: " +
+                                 (r.steps.empty() ? std::string("none") : r.steps.back()));
                 ++c_.failed;
             }
             break;
@@ -439,10 +441,12 @@ void session_generator::send_introduction(std::uint64_t now) {
     ++c_.intro_sent;
 }
 
-void session_generator::receive(std::uint64_t now) {
+void session_generator::receive(std::uint64_t) {
     for (;;) {
         const std::size_t n = io_.receive(std::span<rx_datagram>(rx_.data(), rx_.size()));
         if (n == 0) return;
+        // The time of arrival (the loop's time may be a burst old).
+        const std::uint64_t now = now_ns();
         c_.datagrams_received += n;
         for (std::size_t i = 0; i < n; ++i) {
             const wire::bytes d(rx_[i].data, rx_[i].length);
