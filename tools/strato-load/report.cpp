@@ -200,7 +200,8 @@ void print_session_json(std::FILE* out, const load_options& o, const session_res
     std::fprintf(out, "{\"scenario\":\"%s\",\"backend\":\"kernel\",\"concurrency\":%llu,\"dh_pool\":%llu,"
                       "\"dh_pool_seconds\":%.3f,\"peers\":%llu,\"bytes_per_peer\":%zu,\"bytes_per_session\":%zu,"
                       "\"measured_seconds\":%.3f,\"interrupted\":%s,\"keep\":%s,\"setup_error\":",
-                 scenario_name(o.what), ull(o.concurrency), ull(o.dh_pool), r.dh_pool_seconds, ull(o.peers),
+                 scenario_name(o.what), ull(o.concurrency), ull(o.dh_pool), r.dh_pool_seconds,
+                 ull(o.what == scenario::introductions ? o.peers : 0),
                  sizeof(peer_state), r.bytes_per_session, r.measured_seconds, r.interrupted ? "true" : "false",
                  o.keep ? "true" : "false");
     json_string(out, r.setup_error);
