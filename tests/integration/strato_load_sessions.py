@@ -11,7 +11,9 @@ only (not speed):
   4. introductions: listeners register, every introduction request gets a
      Redirect listing its listener, and each listener sees the Forwarded
      IHello with the caller's address;
-  5. joins is refused with exit 2 naming why; bad session options exit 2.
+  5. handshake and introductions again over the DPDK backend (net_af_packet
+     on the namespace's veth, sources crafted from 198.18.0.128/25);
+  6. joins is refused with exit 2 naming why; bad session options exit 2.
 At the end stratod's final counters must agree with strato-load's: sessions
 opened and closed, RHellos sent, introductions, Redirects and Forwarded
 IHellos.
@@ -164,12 +166,39 @@ class Run:
             self.introductions += t["redirects"] + t["probe_redirects"]
             self.forwarded += t["forwarded"] + t["probe_forwarded"]
 
+        it.log("== handshake and introductions over DPDK net_af_packet (crafted sources 198.18.0.128/25)")
+        dpdk = ["--backend", "dpdk", "--dpdk-device", "net_af_packet0,iface=" + self.net.peer_if, "--lcore", "0",
+                "--eal", "--no-shconf"]
+        p, j = self.load("handshake", "--target", TARGET, "--rate", "100", "--duration", "1.5", "--warmup", "0",
+                         "--concurrency", "256", "--dh-pool", "16", "--timeout", TIMEOUT, *dpdk)
+        t = self.common("handshake/dpdk", p, j)
+        if t is not None:
+            self.f.check(t["started"] >= 100 and t["succeeded"] == t["started"] and t["closed_cleanly"] == t["started"],
+                         "handshake/dpdk: every handshake keyed and closed (%d of %d)" % (t["succeeded"], t["started"]))
+            self.rhellos += t["started"]
+            self.sessions += t["succeeded"]
+            self.closed += t["closed_cleanly"]
+        p, j = self.load("introductions", "--target", TARGET, "--listeners", "8", "--peers", "1000", "--rate", "300",
+                         "--duration", "1.5", "--warmup", "0", "--timeout", TIMEOUT, *dpdk)
+        t = self.common("introductions/dpdk", p, j)
+        if t is not None:
+            self.f.check(t["listeners"] == 8 and t["redirects"] == t["introductions_sent"] and
+                         t["forwarded"] == t["introductions_sent"] and t["introductions_sent"] >= 300,
+                         "introductions/dpdk: every request got its Redirect and Forwarded IHello (%d, %d of %d)"
+                         % (t["redirects"], t["forwarded"], t["introductions_sent"]))
+            self.rhellos += t["started"]
+            self.sessions += t["started"]
+            self.closed += t["closed_cleanly"]
+            self.netconnections += t["listeners"]
+            self.peer_id_ihellos += t["introductions_sent"] + t["probes_sent"]
+            self.introductions += t["redirects"] + t["probe_redirects"]
+            self.forwarded += t["forwarded"] + t["probe_forwarded"]
+
         it.log("== refusals")
         p = it.run([self.load_bin, "joins", "--target", TARGET], check=False)
         self.f.check(p.returncode == 2 and "not yet available" in p.stderr and "NetGroup" in p.stderr,
                      "joins: exit 2, not yet available, names NetGroup (got %d: %s)" % (p.returncode, p.stderr.strip()))
-        for args, text in ((["handshake", "--target", TARGET, "--backend", "dpdk", "--dpdk-device", "net_null0"],
-                            "kernel sockets only"),
+        for args, text in ((["handshake", "--target", TARGET, "--backend", "dpdk"], "--dpdk-device"),
                            (["handshake", "--target", TARGET, "--keep"], "--keep"),
                            (["connect", "--target", TARGET, "--listeners", "3"], "--listeners"),
                            (["introductions", "--target", TARGET, "--listeners", "10", "--concurrency", "5"],

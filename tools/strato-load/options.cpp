@@ -98,7 +98,7 @@ void print_usage(std::FILE* out) {
         "          --source-port-base P  --server-mac MAC  --eal ARG (repeatable)\n"
         "  sessions: --concurrency N (in flight, default 256)  --dh-pool N (precomputed DH key\n"
         "          pairs, default 64)  --timeout S (per phase, default 5)  --keep (connect)\n"
-        "          --listeners N (introductions, default 16); kernel backend only\n"
+        "          --listeners N (introductions, default 16); --sockets N source endpoints\n"
         "  reflect: --listen HOST:PORT  --duration S (0 = until SIGINT/SIGTERM)\n"
         "exit codes: 0 every reply valid, 1 mismatches or no replies, 2 bad usage, 3 setup failed\n");
 }
@@ -256,8 +256,6 @@ std::string parse_options(int argc, char** argv, load_options& o) {
         return "--spoof-rate: only for the spoofed scenario";
     }
     if (is_session_scenario(o.what)) {
-        if (o.backend != backend_kind::kernel)
-            return "--backend dpdk: the session scenarios run on kernel sockets only for now";
         if (o.what == scenario::introductions && o.sockets < 2)
             return "--sockets: introductions need at least 2 (a caller never shares its listener's address)";
         if (o.what == scenario::introductions && o.listeners > o.concurrency)

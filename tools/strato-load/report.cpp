@@ -146,9 +146,9 @@ void print_session_summary(std::FILE* out, const load_options& o, const session_
     const auto& m = r.measured;
     const auto& t = r.total;
     const double s = r.measured_seconds;
-    std::fprintf(out, "scenario %s, backend kernel, concurrency %llu, DH pool %llu key pairs (%.2f s to make), "
+    std::fprintf(out, "scenario %s, backend %s, concurrency %llu, DH pool %llu key pairs (%.2f s to make), "
                       "%.1f s measured%s\n",
-                 scenario_name(o.what), ull(o.concurrency), ull(o.dh_pool), r.dh_pool_seconds, s,
+                 scenario_name(o.what), o.backend == backend_kind::dpdk ? "dpdk" : "kernel", ull(o.concurrency), ull(o.dh_pool), r.dh_pool_seconds, s,
                  r.interrupted ? " (interrupted)" : "");
     if (!r.setup_error.empty()) std::fprintf(out, "  SETUP FAILED: %s\n", r.setup_error.c_str());
     if (o.what == scenario::introductions) {
@@ -197,11 +197,11 @@ void print_session_summary(std::FILE* out, const load_options& o, const session_
 
 void print_session_json(std::FILE* out, const load_options& o, const session_result& r) {
     const auto& h = r.latency;
-    std::fprintf(out, "{\"scenario\":\"%s\",\"backend\":\"kernel\",\"concurrency\":%llu,\"dh_pool\":%llu,"
+    std::fprintf(out, "{\"scenario\":\"%s\",\"backend\":\"%s\",\"concurrency\":%llu,\"dh_pool\":%llu,"
                       "\"dh_pool_seconds\":%.3f,\"peers\":%llu,\"bytes_per_peer\":%zu,\"bytes_per_session\":%zu,"
                       "\"measured_seconds\":%.3f,\"interrupted\":%s,\"keep\":%s,\"setup_error\":",
-                 scenario_name(o.what), ull(o.concurrency), ull(o.dh_pool), r.dh_pool_seconds,
-                 ull(o.what == scenario::introductions ? o.peers : 0),
+                 scenario_name(o.what), o.backend == backend_kind::dpdk ? "dpdk" : "kernel", ull(o.concurrency),
+                 ull(o.dh_pool), r.dh_pool_seconds, ull(o.what == scenario::introductions ? o.peers : 0),
                  sizeof(peer_state), r.bytes_per_session, r.measured_seconds, r.interrupted ? "true" : "false",
                  o.keep ? "true" : "false");
     json_string(out, r.setup_error);

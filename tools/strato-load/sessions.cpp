@@ -151,7 +151,10 @@ void session_generator::queue(std::uint16_t socket, wire::bytes d) noexcept {
     if (tx_count_ == tx_.size()) flush();
     std::uint8_t* buf = tx_storage_.data() + tx_count_ * slot_size;
     std::memcpy(buf, d.data(), d.size());
-    tx_[tx_count_++] = tx_datagram{buf, static_cast<std::uint16_t>(d.size()), 0, 0, socket};
+    // The kernel backend sends from the socket; DPDK crafts the source.
+    const auto& from = socket_addresses_[socket % socket_addresses_.size()];
+    tx_[tx_count_++] = tx_datagram{buf, static_cast<std::uint16_t>(d.size()), from.ipv6 ? 0 : from.ipv4_host_order(),
+                                   from.port, socket};
 }
 
 void session_generator::flush() noexcept {

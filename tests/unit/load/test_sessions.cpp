@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(session_scenarios_refuse_with_the_reason) {
     };
     const std::vector<refusal> cases = {
         {{"joins", "--target", target}, "NetGroup"},
-        {{"handshake", "--target", target, "--backend", "dpdk", "--dpdk-device", "net_null0"}, "kernel sockets only"},
+        {{"handshake", "--target", target, "--backend", "dpdk"}, "--dpdk-device DEV is required"},
         {{"handshake", "--target", target, "--keep"}, "--keep: only for the connect scenario"},
         {{"connect", "--target", target, "--listeners", "4"}, "--listeners: only for the introductions scenario"},
         {{"introductions", "--target", target, "--listeners", "300", "--concurrency", "256"}, "--listeners: more than"},
