@@ -38,7 +38,7 @@ std::string address_text(const wire::socket_address& a) {
 
 } // namespace
 
-// Prints through the generator's tx queue with this slot's socket.
+// Sends through the generator's tx queue with this slot's socket.
 class slot_out final : public peer::datagram_out {
 public:
     session_generator* g = nullptr;
@@ -290,7 +290,6 @@ void session_generator::after(std::uint32_t index, std::uint64_t now) {
             break;
         }
         release(index);
-        (void)now;
         return;
     }
     s.wake = s.c->next_wakeup(now / 1000);
