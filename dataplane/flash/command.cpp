@@ -11,6 +11,7 @@ command_kind classify_command(std::string_view name) noexcept {
     if (name == "deleteStream") return command_kind::delete_stream;
     if (name == "play") return command_kind::play;
     if (name == "publish") return command_kind::publish;
+    if (name == "relay") return command_kind::relay;
     return command_kind::other;
 }
 
@@ -157,6 +158,41 @@ wire::result<stream_name_command> read_publish(command_view c) noexcept {
         amf0_value v;
         if (auto r = c.args.next(v); r != drop_reason::none) return r;
         if (v.type == amf0_type::string) out.publish_type = v.text;
+    }
+    return out;
+}
+
+bool parse_peer_id_hex(std::string_view text, relay_peer_id& out) noexcept {
+    if (text.size() != 2 * out.size()) return false;
+    const auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    }
+    return true;
+}
+
+wire::result<relay_command> read_relay(command_view c) noexcept {
+    if (c.kind != command_kind::relay) return drop_reason::unknown_command;
+    relay_command out;
+    out.transaction_id = c.transaction_id;
+    amf0_value v;
+    if (auto r = first_argument(c.args, v); r != drop_reason::none) return r;
+    if (v.type != amf0_type::string) return drop_reason::bad_amf;
+    if (!parse_peer_id_hex(v.text, out.target)) return drop_reason::relay_bad_target;
+    out.args = c.args.rest();
+    if (out.args.size() > max_relay_args) return drop_reason::relay_too_large;
+    // Walk every value so that only whole AMF0 reaches the other peer.
+    while (!c.args.at_end()) {
+        if (auto r = c.args.next(v); r != drop_reason::none) return r;
+        if (v.type == amf0_type::end) return drop_reason::bad_amf;
+        if (auto r = c.args.skip(v); r != drop_reason::none) return r;
     }
     return out;
 }
