@@ -441,6 +441,7 @@ engine::relay_outcome session_stage::route_relay(const flash::relay_peer_id& tar
         return engine::relay_outcome::busy;
     }
     c.count(engine::stage::relayed);
+    c.count(engine::stage::relay_handed_over);
     return engine::relay_outcome::queued;
 }
 
