@@ -15,7 +15,8 @@ dataplane test.
 3. B relays 3 messages to A through stratod (`relay --wait-reply`): all
    acknowledged (_result), A prints each onRelay with B's peer ID as sender
    and relays it back, B gets the 3 echoes.
-4. Unknown and malformed peer IDs: NetConnection.Call.Failed with a reason.
+4. Unknown and malformed peer IDs, and a sender over its token bucket:
+   NetConnection.Call.Failed with the reason.
 5. stratod's counters: relayed, delivered, the named relay drops.
 
 usage: strato_peer_relay.py STRATOD STRATO_PEER EXAMPLE_CONFIG
@@ -48,11 +49,19 @@ def json_lines(text):
     return out
 
 
-def private_rest_port(path):
+RELAY_BURST = 5
+
+
+def relay_test_config(path):
     """A REST port of this run's own (the built-in default would collide
-    with other runs on a shared machine)."""
-    with open(path, "a") as f:
-        f.write('\n[rest]\nlisten = "127.0.0.1:%d"\n' % (20000 + os.getpid() % 20000))
+    with other runs on a shared machine) and a small relay token bucket
+    (1/s, burst RELAY_BURST) so that the limit shows within one run."""
+    with open(path) as f:
+        text = f.read()
+    text = text.replace("[sessions]\n", "[sessions]\nrelay_per_second = 1\nrelay_burst = %d\n" % RELAY_BURST, 1)
+    text += '\n[rest]\nlisten = "127.0.0.1:%d"\n' % (20000 + os.getpid() % 20000)
+    with open(path, "w") as f:
+        f.write(text)
 
 
 class Run:
@@ -62,6 +71,22 @@ class Run:
         self.f = it.Failures()
         self.daemon = None
         self.tmp = None
+
+    def listener(self, ns, extra):
+        """`listen` in ns; returns (process, peer ID or None, lines read)."""
+        p = subprocess.Popen(["ip", "netns", "exec", ns, self.peer_bin, "listen", URI, "--json", "--duration", "60"] +
+                             extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = []
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            j = json_lines(line)
+            if j and j[0].get("event") == "registered":
+                return p, j[0]["text"].split()[2], lines
+        return p, None, lines
 
     def peer(self, ns, args, timeout=60):
         return it.run([self.peer_bin] + args, check=False, ns=ns, timeout=timeout)
@@ -73,7 +98,7 @@ class Run:
         ns_b = self.topo.behind_nat("rb", "198.18.0.5", "198.19.2", symmetric=True)
         config = os.path.join(self.tmp, "stratod.toml")
         it.write_config(self.example, config, self.topo.link.host_if)
-        private_rest_port(config)
+        relay_test_config(config)
         self.daemon = it.Stratod(self.stratod_bin, config, os.path.join(self.tmp, "stratod.err"))
         m, _ = self.daemon.wait_for(r"^ready fingerprint=([0-9a-f]{64})$", 60)
         if not m:
@@ -83,22 +108,12 @@ class Run:
         for ns in (ns_a, ns_b):
             it.run(["ping", "-c", "1", "-W", "2", SERVER], check=False, ns=ns)
 
-        lst = subprocess.Popen(["ip", "netns", "exec", ns_a, self.peer_bin, "listen", URI, "--json", "--relay-echo",
-                                "--duration", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        a_id = None
-        lines = []
+        lst, a_id, lines = self.listener(ns_a, ["--relay-echo"])
+        # C: a second listener that only prints (the rate-limit target, so
+        # that no echoes muddle the counts).
+        quiet, c_id, _ = self.listener(ns_b, [])
         try:
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                line = lst.stdout.readline()
-                if not line:
-                    break
-                lines.append(line)
-                j = json_lines(line)
-                if j and j[0].get("event") == "registered":
-                    a_id = j[0]["text"].split()[2]
-                    break
-            if not self.f.check(a_id is not None, "A registered (%s)" % lines[-3:]):
+            if not self.f.check(a_id is not None and c_id is not None, "A and C registered (%s)" % lines[-3:]):
                 return
             # Hole punching fails across two symmetric NATs.
             c = self.peer(ns_b, ["call", URI, a_id, "--json", "--timeout", "4000"])
@@ -129,11 +144,21 @@ class Run:
             self.f.check(u.returncode == 1 and us.get("error") ==
                          "relay failed: NetConnection.Call.Failed: relay target is not connected",
                          "unknown peer ID -> exit 1, Call.Failed (got %d, %s)" % (u.returncode, us.get("error")))
+            # One sender over its token bucket: the burst gets through, the rest is refused.
+            n = RELAY_BURST + 3
+            q = self.peer(ns_b, ["relay", URI, c_id, "flood", "--count", str(n), "--json"])
+            qs = (json_lines(q.stdout) or [{}])[-1]
+            it.log("  flood: " + " / ".join(x.get("text", "") for x in json_lines(q.stdout)))
+            self.f.check(q.returncode == 1 and qs.get("acknowledged") == RELAY_BURST and qs.get("failed") == 3 and
+                         qs.get("error") == "relay failed: NetConnection.Call.Failed: relay rate limit exceeded",
+                         "rate limit: %d of %d relayed, 3 refused (got rc %d, %s)" % (RELAY_BURST, n, q.returncode, qs))
             b = self.peer(ns_b, ["relay", URI, "not-a-peer-id", "x", "--json"])
             bs = (json_lines(b.stdout) or [{}])[-1]
             self.f.check(b.returncode == 1 and "64-hex-digit" in bs.get("error", ""),
                          "malformed peer ID -> exit 1, named (got %d, %s)" % (b.returncode, bs.get("error")))
         finally:
+            quiet.terminate()
+            quiet.communicate(timeout=10)
             lst.terminate()
             try:
                 out, err = lst.communicate(timeout=10)
@@ -154,10 +179,13 @@ class Run:
         c = self.daemon.final_counters()
         it.log("== final counters (relay, non-zero)")
         for k in sorted(c):
-            if c[k] and ("relay" in k or k.startswith("stage.session_opened") or "handed" in k):
+            if c[k] and ("relay" in k or k.startswith("stage.session_opened") or "handed" in k or k.startswith("drop.")):
                 it.log("  %s %d" % (k, c[k]))
-        self.f.check(c.get("stage.relayed", 0) == 6, "stage.relayed == 6 (3 + 3 echoes; got %s)" % c.get("stage.relayed"))
-        self.f.check(c.get("stage.relay_delivered", 0) == 6, "stage.relay_delivered == 6 (%s)" % c.get("stage.relay_delivered"))
+        relayed = 6 + RELAY_BURST  # 3 + 3 echoes, and the burst of the flood
+        self.f.check(c.get("stage.relayed", 0) == relayed, "stage.relayed == %d (got %s)" % (relayed, c.get("stage.relayed")))
+        self.f.check(c.get("stage.relay_delivered", 0) == relayed,
+                     "stage.relay_delivered == %d (%s)" % (relayed, c.get("stage.relay_delivered")))
+        self.f.check(c.get("drop.relay_rate_limited", 0) == 3, "drop.relay_rate_limited == 3 (%s)" % c.get("drop.relay_rate_limited"))
         self.f.check(c.get("drop.relay_unknown_peer", 0) == 1, "drop.relay_unknown_peer == 1 (%s)" % c.get("drop.relay_unknown_peer"))
         self.f.check(c.get("drop.relay_bad_target", 0) == 1, "drop.relay_bad_target == 1 (%s)" % c.get("drop.relay_bad_target"))
         it.log("  relays across lcores (handoff ring): %s" % c.get("stage.relay_handed_over", 0))

@@ -26,6 +26,7 @@ constexpr const char* usage_text =
     "       [--timeout MS] [--json] [-4|-6]";
 // Transaction IDs of our relays start here (1 is connect, 2 createStream).
 constexpr double first_relay_transaction = 3;
+constexpr std::uint64_t window = 2;
 
 struct server_out final : datagram_out {
     udp_transport* t = nullptr;
@@ -134,7 +135,10 @@ int relay_command(args a) {
         now = now_us();
         if (c.current_phase() == phase::connected && connected_at == 0) connected_at = now;
         if (c.current_phase() == phase::connected && sent < count && now >= connected_at + settle) {
-            for (; sent < count; ++sent) {
+            // At most `window` unanswered relays: the server keeps a few
+            // unacknowledged messages per flow (its answers included) and
+            // refuses more rather than queue without bound.
+            for (; sent < count && sent - acked - failed < window; ++sent) {
                 const auto m = relay_message(first_relay_transaction + static_cast<double>(sent), target,
                                              count == 1 ? message : message + " #" + std::to_string(sent + 1));
                 if (m.empty() || !c.call(wire::bytes{m.data(), m.size()})) break;  // send buffer full: next round
