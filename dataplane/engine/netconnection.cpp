@@ -152,6 +152,11 @@ void netconnection::handle_command(wire::bytes amf) noexcept {
         counters_->drop(cmd.error());
         return;
     }
+    if (cmd->kind == flash::command_kind::relay) {  // the hot one: its own buffers, nothing zeroed
+        if (state_ == state::connected) handle_relay(*cmd);
+        else counters_->drop(drop_reason::unknown_command);
+        return;
+    }
     std::array<std::uint8_t, reply_buffer> buf{};
     wire::writer w(buf);
     switch (cmd->kind) {
@@ -208,10 +213,7 @@ void netconnection::handle_command(wire::bytes amf) noexcept {
         }
         return;
     }
-    case flash::command_kind::relay:
-        if (state_ == state::connected) handle_relay(*cmd);
-        else counters_->drop(drop_reason::unknown_command);
-        return;
+    case flash::command_kind::relay: return;  // handled above
     default:
         // Unknown calls (and play/publish: no media here yet): _error when an
         // answer is expected (protocol reference §6.8).
@@ -274,7 +276,7 @@ void netconnection::handle_connect(const flash::connect_command& c) noexcept {
 }
 
 void netconnection::handle_relay(const flash::command_view& c) noexcept {
-    std::array<std::uint8_t, reply_buffer> buf{};
+    std::array<std::uint8_t, reply_buffer> buf;  // written before read: no zeroing per relay
     wire::writer w(buf);
     auto r = flash::read_relay(c);
     if (!r.ok()) {
@@ -300,7 +302,7 @@ void netconnection::handle_relay(const flash::command_view& c) noexcept {
 
 bool netconnection::deliver_relay(std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept {
     if (state_ != state::connected || args.size() > flash::max_relay_args) return false;
-    std::array<std::uint8_t, flash::max_relay_args + 128> buf{};
+    std::array<std::uint8_t, flash::max_relay_args + 128> buf;  // written before read: no zeroing per message
     wire::writer w(buf);
     flash::write_on_relay(w, sender, args);
     return w.ok() && reply(w.written());

@@ -162,20 +162,28 @@ wire::result<stream_name_command> read_publish(command_view c) noexcept {
     return out;
 }
 
+namespace {
+// Hex digit values by character; 0xff for anything else.
+constexpr std::array<std::uint8_t, 256> hex_values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<std::uint8_t>(c - 'A' + 10);
+    return t;
+}();
+} // namespace
+
 bool parse_peer_id_hex(std::string_view text, relay_peer_id& out) noexcept {
     if (text.size() != 2 * out.size()) return false;
-    const auto digit = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
+    std::uint8_t bad = 0;  // any 0xff marks a non-digit; checked once at the end
     for (std::size_t i = 0; i < out.size(); ++i) {
-        const int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
-        if (hi < 0 || lo < 0) return false;
-        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+        const std::uint8_t hi = hex_values[static_cast<unsigned char>(text[2 * i])];
+        const std::uint8_t lo = hex_values[static_cast<unsigned char>(text[2 * i + 1])];
+        bad |= static_cast<std::uint8_t>((hi | lo) & 0xf0);
+        out[i] = static_cast<std::uint8_t>(hi << 4 | (lo & 0x0f));
     }
-    return true;
+    return bad == 0;
 }
 
 wire::result<relay_command> read_relay(command_view c) noexcept {
