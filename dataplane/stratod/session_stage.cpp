@@ -417,9 +417,11 @@ engine::relay_outcome session_stage::route_relay(const flash::relay_peer_id& tar
         return engine::relay_outcome::unknown_peer;
     }
     if (where.lcore == cfg_.worker_index) {
-        c.count(engine::stage::relayed);
-        deliver_relay(where.session_id, sender, args);
-        return engine::relay_outcome::queued;
+        // Same lcore: the sender learns at once whether the target's flow
+        // took it (across lcores it is told "routed" only).
+        const engine::relay_outcome o = deliver_relay(where.session_id, sender, args);
+        if (o == engine::relay_outcome::queued) c.count(engine::stage::relayed);
+        return o;
     }
     rte_mbuf* carrier = where.lcore < sh.handoff.size() && sh.handoff[where.lcore] && port_index < sh.port_count
                             ? rte_pktmbuf_alloc(sh.pools[port_index])
@@ -445,18 +447,20 @@ engine::relay_outcome session_stage::route_relay(const flash::relay_peer_id& tar
     return engine::relay_outcome::queued;
 }
 
-void session_stage::deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
-                                  wire::bytes args) noexcept {
+engine::relay_outcome session_stage::deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
+                                                   wire::bytes args) noexcept {
     session::session* s = table_.lookup(session_id);
     if (!s || s->closed()) {
         counters().drop(drop_reason::relay_unknown_peer);  // left since the directory said otherwise
-        return;
+        return engine::relay_outcome::unknown_peer;
     }
-    if (!state_of(s)->nc->deliver_relay(sender, args)) return;  // counted by the NetConnection
+    // A full return flow: tx_full, counted by the NetConnection.
+    if (!state_of(s)->nc->deliver_relay(sender, args)) return engine::relay_outcome::busy;
     counters().count(engine::stage::relay_delivered);
     // Out with this loop's burst, unless it is the session being served
     // (a peer relaying to itself): that one is polled right after.
     if (s != serving_) s->poll(now_us_, *this);
+    return engine::relay_outcome::queued;
 }
 
 void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
@@ -680,8 +684,8 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
         }
         if (m->port == relay_marker) {
             const auto* rec = rte_pktmbuf_mtod(m, const relay_record*);
-            deliver_relay(rec->session_id, std::span<const std::uint8_t, 32>(rec->sender, 32),
-                          wire::bytes{rec->args, std::min<std::size_t>(rec->args_size, flash::max_relay_args)});
+            (void)deliver_relay(rec->session_id, std::span<const std::uint8_t, 32>(rec->sender, 32),
+                                wire::bytes{rec->args, std::min<std::size_t>(rec->args_size, flash::max_relay_args)});
             rte_pktmbuf_free(m);
             continue;
         }

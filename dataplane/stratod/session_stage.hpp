@@ -157,7 +157,9 @@ private:
     engine::relay_outcome route_relay(const flash::relay_peer_id& target, const crypto::digest& sender,
                                       wire::bytes args, std::uint16_t port_index) noexcept;
     session::session* serving_ = nullptr;  // the session whose packet is being processed
-    void deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept;
+    // queued, unknown_peer (the session is gone) or busy (its return flow is full).
+    engine::relay_outcome deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
+                                        wire::bytes args) noexcept;
     void forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                         wire::bytes tag) noexcept;
     rte_ring* handoff_ = nullptr;  // frames of our sessions, and introductions for them, from other lcores

@@ -248,6 +248,10 @@ BOOST_AUTO_TEST_CASE(relay_to_an_unknown_peer_fails_in_tcservers_call_failure_fo
     BOOST_REQUIRE(f.io.sent.size() == 4u);
     BOOST_TEST(f.io.sent[3].second.starts_with("1400000000" "0200065f6572726f72" + tx5 + "05" + call_failed_info));
     BOOST_TEST(f.io.sent[3].second.find(to_hex(wire::as_bytes(std::string("relay rate limit exceeded")))) != std::string::npos);
+    f.events.relay_answer = relay_outcome::busy;  // the target's return flow is full
+    f.nc.on_message(2, from_hex(relay_message(tx5)));
+    BOOST_REQUIRE(f.io.sent.size() == 5u);
+    BOOST_TEST(f.io.sent[4].second.find(to_hex(wire::as_bytes(std::string("relay target is busy")))) != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_relay_is_counted_and_answered_without_routing) {
