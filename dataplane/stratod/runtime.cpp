@@ -67,6 +67,8 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     nc_policy_.apps = app_rules_;
     nc_policy_.keepalive_server_ms = config_.sessions_.keepalive_server_ms_;
     nc_policy_.keepalive_peer_ms = config_.sessions_.keepalive_peer_ms_;
+    nc_policy_.relay_per_second = config_.sessions_.relay_per_second_;
+    nc_policy_.relay_burst = config_.sessions_.relay_burst_;
 
     std::vector<queue_plan> queues;
     for (const auto& q : cfg.workers_.resolved_queues_) queues.push_back({q.lcore_, q.port_, q.queue_});

@@ -3,6 +3,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/datagram.hpp"
@@ -69,6 +70,16 @@ struct intro_record {
     std::uint8_t tag[max_intro_field];
 };
 
+// A relayed message for a session of another lcore, in an mbuf on the
+// owner's handoff ring, marked by this port number.
+constexpr std::uint16_t relay_marker = 0xfffd;
+struct relay_record {
+    std::uint32_t session_id;
+    std::uint16_t args_size;
+    std::uint8_t sender[flash::relay_peer_id_size];
+    std::uint8_t args[flash::max_relay_args];
+};
+
 // ---- server_session ----------------------------------------------------------
 
 void server_session::bind(session_stage* stage, session::session* sess, const engine::netconnection_policy& policy,
@@ -110,6 +121,27 @@ void server_session::on_peer_info(std::span<const wire::socket_address>) noexcep
 void server_session::on_disconnected(std::uint16_t app) noexcept {
     stage_->release_app(app);
     emit(peer_event::kind::disconnected);
+}
+
+engine::relay_outcome server_session::on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept {
+    // Token bucket in thousandths of a message, refilled by elapsed time.
+    const auto& policy = *stage_->cfg_.netconnection;
+    const std::uint64_t burst_milli = std::uint64_t{policy.relay_burst} * 1000;
+    const session::time_us now = stage_->now_us();
+    if (!relay_bucket_started) {
+        relay_bucket_started = true;
+        relay_tokens_milli = burst_milli;
+    } else if (now > relay_refilled_us) {
+        const std::uint64_t earned = (now - relay_refilled_us) * policy.relay_per_second / 1000;
+        relay_tokens_milli = std::min(burst_milli, relay_tokens_milli + earned);
+    }
+    relay_refilled_us = now;
+    if (relay_tokens_milli < 1000) {
+        stage_->counters().drop(drop_reason::relay_rate_limited);
+        return engine::relay_outcome::rate_limited;
+    }
+    relay_tokens_milli -= 1000;
+    return stage_->route_relay(target, peer_id, args, port_index);
 }
 
 void server_session::emit(peer_event::kind k) noexcept {
@@ -409,6 +441,64 @@ std::uint32_t session_stage::open_session_for_benchmark(const wire::socket_addre
     return s->near_id();
 }
 
+engine::relay_outcome session_stage::route_relay(const flash::relay_peer_id& target, const crypto::digest& sender,
+                                                 wire::bytes args, std::uint16_t port_index) noexcept {
+    auto& c = counters();
+    auto& sh = *w_->shared;
+    control::peer_id id;
+    std::memcpy(id.data(), target.data(), id.size());
+    control::peer_view where;
+    if (!sh.directory || !sh.directory->lookup(id, where) || args.size() > flash::max_relay_args) {
+        c.drop(drop_reason::relay_unknown_peer);
+        return engine::relay_outcome::unknown_peer;
+    }
+    if (where.lcore == cfg_.worker_index) {
+        // Same lcore: the sender learns at once whether the target's flow
+        // took it (across lcores it is told "routed" only).
+        const engine::relay_outcome o = deliver_relay(where.session_id, sender, args);
+        if (o == engine::relay_outcome::queued) c.count(engine::stage::relayed);
+        return o;
+    }
+    rte_mbuf* carrier = where.lcore < sh.handoff.size() && sh.handoff[where.lcore] && port_index < sh.port_count
+                            ? rte_pktmbuf_alloc(sh.pools[port_index])
+                            : nullptr;
+    if (!carrier || rte_pktmbuf_tailroom(carrier) < sizeof(relay_record)) {
+        if (carrier) rte_pktmbuf_free(carrier);
+        c.drop(drop_reason::tx_full);
+        return engine::relay_outcome::busy;
+    }
+    auto* rec = rte_pktmbuf_mtod(carrier, relay_record*);
+    rec->session_id = where.session_id;
+    rec->args_size = static_cast<std::uint16_t>(args.size());
+    std::memcpy(rec->sender, sender.data(), sizeof rec->sender);
+    if (!args.empty()) std::memcpy(rec->args, args.data(), args.size());
+    carrier->port = relay_marker;
+    if (rte_ring_enqueue(sh.handoff[where.lcore], carrier) != 0) {
+        rte_pktmbuf_free(carrier);
+        c.drop(drop_reason::tx_full);
+        return engine::relay_outcome::busy;
+    }
+    c.count(engine::stage::relayed);
+    c.count(engine::stage::relay_handed_over);
+    return engine::relay_outcome::queued;
+}
+
+engine::relay_outcome session_stage::deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
+                                                   wire::bytes args) noexcept {
+    session::session* s = table_.lookup(session_id);
+    if (!s || s->closed()) {
+        counters().drop(drop_reason::relay_unknown_peer);  // left since the directory said otherwise
+        return engine::relay_outcome::unknown_peer;
+    }
+    // A full return flow: tx_full, counted by the NetConnection.
+    if (!state_of(s)->nc->deliver_relay(sender, args)) return engine::relay_outcome::busy;
+    counters().count(engine::stage::relay_delivered);
+    // Out with this loop's burst, unless it is the session being served
+    // (a peer relaying to itself): that one is polled right after.
+    if (s != serving_) s->poll(now_us_, *this);
+    return engine::relay_outcome::queued;
+}
+
 void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                                    wire::bytes tag) noexcept {
     session::session* s = table_.lookup(session_id);
@@ -584,7 +674,9 @@ void session_stage::serve(rte_mbuf* m, std::uint16_t port_index, const net::udp_
     st->local = d.destination;
     rte_pktmbuf_free(m);
     c.count(engine::stage::session_packet);
+    serving_ = s;
     const drop_reason r = s->on_plaintext(*plain, d.source, now_us_);
+    serving_ = nullptr;
     if (r != drop_reason::none) c.drop(r);
     s->poll(now_us_, *this);  // acks and answers go out with this burst
 }
@@ -652,6 +744,13 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
             std::memcpy(&rec, rte_pktmbuf_mtod(m, const void*), sizeof rec);
             rte_pktmbuf_free(m);
             forward_ihello(rec.session_id, {rec.epd, rec.epd_size}, rec.reply, {rec.tag, rec.tag_size});
+            continue;
+        }
+        if (m->port == relay_marker) {
+            const auto* rec = rte_pktmbuf_mtod(m, const relay_record*);
+            (void)deliver_relay(rec->session_id, std::span<const std::uint8_t, 32>(rec->sender, 32),
+                                wire::bytes{rec->args, std::min<std::size_t>(rec->args_size, flash::max_relay_args)});
+            rte_pktmbuf_free(m);
             continue;
         }
         if (m->port == kick_marker) {

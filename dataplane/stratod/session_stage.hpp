@@ -65,6 +65,7 @@ public:
     void on_connected(std::uint16_t app) noexcept override;
     void on_peer_info(std::span<const wire::socket_address> addresses) noexcept override;
     void on_disconnected(std::uint16_t app) noexcept override;
+    engine::relay_outcome on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept override;
 
     session::session* s = nullptr;
     std::optional<engine::netconnection> nc;
@@ -81,6 +82,10 @@ public:
     // (RFC 7016 §3.5.1.1.2).
     std::array<std::uint8_t, 4 + 16 * 40> rikeying{};
     std::uint16_t rikeying_size = 0;
+    // relay token bucket (netconnection_policy relay_per_second / relay_burst).
+    std::uint64_t relay_tokens_milli = 0;
+    session::time_us relay_refilled_us = 0;
+    bool relay_bucket_started = false;
 
 private:
     session_stage* stage_ = nullptr;
@@ -155,6 +160,14 @@ private:
     session::session_table table_;
     std::unique_ptr<server_session[]> states_;
     std::vector<std::uint32_t> free_states_;
+    // A relay from `sender` to the peer `target`: onRelay on the target's
+    // NetConnection, on this lcore or through the owner's handoff ring.
+    engine::relay_outcome route_relay(const flash::relay_peer_id& target, const crypto::digest& sender,
+                                      wire::bytes args, std::uint16_t port_index) noexcept;
+    session::session* serving_ = nullptr;  // the session whose packet is being processed
+    // queued, unknown_peer (the session is gone) or busy (its return flow is full).
+    engine::relay_outcome deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
+                                        wire::bytes args) noexcept;
     void forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                         wire::bytes tag) noexcept;
     rte_ring* handoff_ = nullptr;  // frames of our sessions, and introductions for them, from other lcores
