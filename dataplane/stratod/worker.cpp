@@ -204,6 +204,7 @@ private:
         }
         engine::handle_startup_burst(hctx_, std::span<engine::startup_item>(items_, opened), secs, ticks, c_);
         std::size_t sealing = 0;
+        std::size_t intro_count = 0;
         for (std::size_t j = 0; j < opened; ++j) {
             auto& p = pending_[item_index_[j]];
             const auto& item = items_[j];
@@ -212,7 +213,7 @@ private:
                 continue;
             }
             if (item.outcome.action == engine::startup_action::introduction && w_.sessions) {
-                w_.sessions->on_introduction(p.mbuf, p.port_index, p.udp, item.packet, now);
+                intros_[intro_count++] = session_stage::introduction_request{p.mbuf, p.port_index, &p.udp, item.packet};
                 continue;
             }
             if (item.outcome.action != engine::startup_action::reply) {
@@ -226,6 +227,9 @@ private:
                                                      item.outcome.reply_session_id,
                                                      crypto::seal_params{&default_key_, nullptr, 0}, drop_reason::none};
         }
+        // IHellos naming peers, together: one bulk directory lookup per 32.
+        if (intro_count > 0)
+            w_.sessions->on_introductions(std::span<const session_stage::introduction_request>(intros_, intro_count), now);
         crypto::seal_burst(std::span<crypto::seal_job>(seal_jobs_, sealing));
         for (std::size_t s = 0; s < sealing; ++s) {
             auto& p = pending_[seal_index_[s]];
@@ -257,6 +261,7 @@ private:
     std::uint16_t seal_index_[max_burst];
     engine::startup_item items_[max_burst];
     std::uint16_t item_index_[max_burst];
+    session_stage::introduction_request intros_[max_burst];
 };
 
 } // namespace
