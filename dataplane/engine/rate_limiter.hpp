@@ -16,6 +16,7 @@ struct rate_limit_config {
     std::uint8_t ipv4_prefix = 24;
     std::uint8_t ipv6_prefix = 64;
     std::uint32_t buckets = 65536;    // rounded up to a power of two
+    bool operator==(const rate_limit_config&) const = default;
 };
 
 class rate_limiter {
