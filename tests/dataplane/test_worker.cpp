@@ -14,6 +14,7 @@
 #include "dataplane/net/ndp.hpp"
 #include "dataplane/net/udp.hpp"
 #include "dataplane/stratod/ring_port.hpp"
+#include "dataplane/stratod/api_backend.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
 #include "tests/support/hex.hpp"
@@ -479,6 +480,19 @@ BOOST_AUTO_TEST_CASE(cookie_reschedule_keeps_cookies_just_made) {
     BOOST_REQUIRE(c.jar.make(from, 1021, later));
     BOOST_TEST((other.jar.verify(later, from, 1022) == crypto::cookie_status::ok));
     BOOST_TEST((other.jar.verify(after, from, 1022) == crypto::cookie_status::ok));  // the previous epoch's
+}
+
+BOOST_AUTO_TEST_CASE(reload_reaches_workers_for_limits_and_cookies_only) {
+    using stratod::api_backend;
+    for (const char* live : {"handshake.rate_limit_per_second", "handshake.rate_limit_burst",
+                             "handshake.rate_limit_ipv4_prefix", "handshake.cookie_secret_rotation_seconds",
+                             "handshake.cookie_lifetime_seconds", "introduction.per_initiator_per_second",
+                             "introduction.per_target_burst", "introduction.initiator_ipv6_prefix",
+                             "server.log_level", "rest.token"})
+        BOOST_TEST(api_backend::live_reloadable(live), live);
+    for (const char* restart : {"handshake.rate_limit_buckets", "introduction.buckets", "sessions.max_peers",
+                                "apps", "workers.lcores"})
+        BOOST_TEST(!api_backend::live_reloadable(restart), restart);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
