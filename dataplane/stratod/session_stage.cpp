@@ -18,6 +18,7 @@ using wire::drop_reason;
 namespace {
 constexpr unsigned collect_burst = 32;
 constexpr unsigned sessions_polled_per_loop = 64;
+constexpr std::uint64_t timer_sweep_us = 10000;  // every session's timers at least this often
 constexpr std::size_t scratch_size = wire::max_datagram;
 
 std::uint64_t mix(std::uint64_t h) noexcept {
@@ -736,10 +737,17 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
         }
         serve(m, port_index, cls.udp);
     }
-    // Timers of a slice of the sessions per loop: every session is visited
-    // about every capacity/64 loops, well inside the 200 ms ack delay.
+    // Timers of a slice of the sessions per loop: at most 64, and no more
+    // than a whole sweep every timer_sweep_us needs (well inside the 200 ms
+    // ack delay; packets of a session poll it at once anyway). A busy loop
+    // then spends its time on packets, not on re-walking idle sessions.
     const std::uint32_t capacity = cfg_.table.capacity;
-    for (unsigned n = 0; n < sessions_polled_per_loop && n < capacity; ++n) {
+    sweep_credit_ = std::min<std::uint64_t>(sweep_credit_ + (now_us_ - last_sweep_us_) * capacity,
+                                            std::uint64_t{sessions_polled_per_loop} * timer_sweep_us);
+    last_sweep_us_ = now_us_;
+    const auto slice = static_cast<unsigned>(sweep_credit_ / timer_sweep_us);
+    sweep_credit_ -= std::uint64_t{slice} * timer_sweep_us;
+    for (unsigned n = 0; n < slice && n < capacity; ++n) {
         server_session& st = states_[poll_cursor_];
         poll_cursor_ = poll_cursor_ + 1 == capacity ? 0 : poll_cursor_ + 1;
         if (!st.s) continue;

@@ -176,6 +176,8 @@ private:
     std::unique_ptr<std::uint8_t[]> scratch_;
     session::time_us now_us_ = 0;
     std::uint32_t poll_cursor_ = 0;
+    std::uint64_t sweep_credit_ = 0;   // session visits owed, times timer_sweep_us
+    session::time_us last_sweep_us_ = 0;
 
     // IIKeyings in flight and the sessions they made, by (address, ISID):
     // duplicates are coalesced and retransmissions get the same RIKeying.
