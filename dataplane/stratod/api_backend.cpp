@@ -92,10 +92,21 @@ void api_backend::on_token_change(std::function<void(std::string)> sink) {
 
 bool api_backend::live_reloadable(std::string_view path) noexcept {
     return path == "server.log_level" || path == "server.stats_interval_seconds" || path == "rest.token" ||
-           path == "rest.token_file";
+           path == "rest.token_file" || reaches_workers(path);
+}
+
+// Rate limits and the cookie schedule: the workers take them over through
+// runtime::apply_live. The bucket tables keep their size until a restart.
+bool api_backend::reaches_workers(std::string_view path) noexcept {
+    return (path.starts_with("handshake.") && path != "handshake.rate_limit_buckets") ||
+           (path.starts_with("introduction.") && path != "introduction.buckets");
 }
 
 void api_backend::apply_hook(const control::stratod_config& o, const control::stratod_config& n) {
+    if (live_settings_of(o) != live_settings_of(n)) {
+        dp_.apply_live(n);
+        log(log_level::info, "config: rate limits and cookie schedule handed to the workers");
+    }
     if (o.server_.log_level_ != n.server_.log_level_) {
         log_threshold().store(static_cast<int>(n.server_.log_level_));
         log(log_level::info, "config: log level now %d", static_cast<int>(n.server_.log_level_));

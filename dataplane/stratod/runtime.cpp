@@ -79,12 +79,10 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     sh.certificate = &certificate_;
     sh.cookies.rotation_seconds = cfg.handshake_.cookie_secret_rotation_seconds_;
     sh.cookies.lifetime_seconds = cfg.handshake_.cookie_lifetime_seconds_;
-    sh.rate_limits = engine::rate_limit_config{cfg.handshake_.rate_limit_per_second_, cfg.handshake_.rate_limit_burst_,
-                                               cfg.handshake_.rate_limit_ipv4_prefix_,
-                                               cfg.handshake_.rate_limit_ipv6_prefix_,
-                                               cfg.handshake_.rate_limit_buckets_};
-    sh.introduction_initiator_limits = introduction_initiator_limits(cfg.introduction_);
-    sh.introduction_target_limits = introduction_target_limits(cfg.introduction_);
+    const live_settings initial = live_settings_of(cfg);
+    sh.rate_limits = initial.handshake_limits;
+    sh.introduction_initiator_limits = initial.introduction_initiator_limits;
+    sh.introduction_target_limits = initial.introduction_target_limits;
     sh.port_count = static_cast<std::uint16_t>(ports_.size());
     for (std::size_t p = 0; p < ports_.size(); ++p) {
         sh.pools[p] = ports_[p].pool;
@@ -205,6 +203,11 @@ session::session_stats runtime::session_totals() const noexcept {
         for (std::size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += engine::read(s.drops[i]);
     }
     return t;
+}
+
+void runtime::apply_live(const control::stratod_config& cfg) {
+    live_.push_back(std::make_unique<live_settings>(live_settings_of(cfg)));
+    shared_->live.store(live_.back().get(), std::memory_order_release);
 }
 
 std::size_t runtime::sessions_active() const noexcept {

@@ -19,6 +19,7 @@ using wire::drop_reason;
 namespace {
 constexpr unsigned collect_burst = 32;
 constexpr unsigned sessions_polled_per_loop = 64;
+constexpr std::uint64_t timer_sweep_us = 10000;  // every session's timers at least this often
 constexpr std::size_t scratch_size = wire::max_datagram;
 
 std::uint64_t mix(std::uint64_t h) noexcept {
@@ -511,32 +512,91 @@ void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, co
 
 void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
                                     std::uint64_t now_tsc) noexcept {
+    const introduction_request one{m, port_index, &d, packet};
+    on_introductions({&one, 1}, now_tsc);
+}
+
+void session_stage::on_introductions(std::span<const introduction_request> burst, std::uint64_t now_tsc) noexcept {
+    constexpr std::size_t chunk = 32;  // one rte_hash bulk lookup (at most 64)
+    for (std::size_t base = 0; base < burst.size(); base += chunk)
+        introduce_chunk(burst.subspan(base, std::min(chunk, burst.size() - base)), now_tsc);
+}
+
+void session_stage::introduce_chunk(std::span<const introduction_request> reqs, std::uint64_t now_tsc) noexcept {
     auto& c = counters();
     auto& sh = *w_->shared;
-    auto p = wire::parse_packet(packet);
-    wire::chunk_reader chunks(p.ok() ? p->chunks : wire::bytes{});
-    wire::chunk_view ch;
-    auto ih = chunks.next(ch) ? wire::parse_ihello(ch.value) : wire::result<wire::ihello>(drop_reason::malformed_chunk);
-    auto epd = ih.ok() ? wire::parse_epd(ih->epd) : wire::result<wire::epd_view>(ih.error());
-    if (!epd.ok() || !epd->has_fingerprint || ih->epd.size() > max_intro_field || ih->tag.size() > max_intro_field ||
-        !sh.directory) {
-        c.drop(epd.ok() ? drop_reason::value_out_of_range : epd.error());
-        rte_pktmbuf_free(m);
-        return;
+    constexpr std::size_t chunk = 32;
+    wire::ihello hellos[chunk];
+    wire::bytes fingerprints[chunk];  // views into the opened packets
+    std::uint64_t initiator_keys[chunk];
+    bool parsed[chunk];
+    // Parse all, and start fetching each initiator's bucket.
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+        const auto& q = reqs[i];
+        auto p = wire::parse_packet(q.packet);
+        wire::chunk_reader chunks(p.ok() ? p->chunks : wire::bytes{});
+        wire::chunk_view ch;
+        auto ih = chunks.next(ch) ? wire::parse_ihello(ch.value) : wire::result<wire::ihello>(drop_reason::malformed_chunk);
+        auto epd = ih.ok() ? wire::parse_epd(ih->epd) : wire::result<wire::epd_view>(ih.error());
+        parsed[i] = epd.ok() && epd->has_fingerprint && ih->epd.size() <= max_intro_field &&
+                    ih->tag.size() <= max_intro_field && sh.directory;
+        if (!parsed[i]) {
+            c.drop(epd.ok() ? drop_reason::value_out_of_range : epd.error());
+            rte_pktmbuf_free(q.m);
+            continue;
+        }
+        hellos[i] = *ih;
+        fingerprints[i] = epd->fingerprint;
+        initiator_keys[i] = w_->introduction_initiator_limiter->prefetch(q.d->source);
     }
     // Per initiator before the directory is read: a flood of made-up peer
     // IDs costs a bucket lookup, not a hash probe per packet.
-    if (!w_->introduction_initiator_limiter->allow(d.source, now_tsc)) {
-        c.drop(drop_reason::introduction_initiator_limited);
-        rte_pktmbuf_free(m);
-        return;
+    control::peer_id ids[chunk];
+    const control::peer_id* id_refs[chunk];
+    std::uint8_t request_of[chunk];
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+        if (!parsed[i]) continue;
+        if (!w_->introduction_initiator_limiter->allow_key(initiator_keys[i], now_tsc)) {
+            c.drop(drop_reason::introduction_initiator_limited);
+            rte_pktmbuf_free(reqs[i].m);
+            continue;
+        }
+        std::memcpy(ids[n].data(), fingerprints[i].data(), ids[n].size());
+        id_refs[n] = &ids[n];
+        request_of[n++] = static_cast<std::uint8_t>(i);
     }
-    control::peer_id id;
-    std::memcpy(id.data(), epd->fingerprint.data(), id.size());
-    control::peer_view target;
+    if (n == 0) return;
+    control::peer_view targets[chunk];
+    const std::uint64_t found = sh.directory->lookup_bulk(id_refs, n, targets);
+    for (std::uint32_t k = 0; k < n; ++k) {
+        if (found >> k & 1) {
+            std::uint64_t target_key = 0;
+            std::memcpy(&target_key, ids[k].data(), sizeof target_key);
+            w_->introduction_target_limiter->prefetch_key(target_key);
+        }
+    }
+    for (std::uint32_t k = 0; k < n; ++k) {
+        const auto& q = reqs[request_of[k]];
+        if (!(found >> k & 1)) {
+            c.drop(drop_reason::unknown_peer);
+            rte_pktmbuf_free(q.m);
+            continue;
+        }
+        introduce(q, hellos[request_of[k]], ids[k], targets[k], now_tsc);
+    }
+}
+
+void session_stage::introduce(const introduction_request& q, const wire::ihello& ih, const control::peer_id& id,
+                              const control::peer_view& target, std::uint64_t now_tsc) noexcept {
+    auto& c = counters();
+    auto& sh = *w_->shared;
+    rte_mbuf* const m = q.m;
+    const std::uint16_t port_index = q.port_index;
+    const net::udp_datagram& d = *q.d;
     // Only peers that completed connect and setPeerInfo are introduced
     // (tcserver's rule, protocol reference D13); a peer asking for itself is not.
-    if (!sh.directory->lookup(id, target) || !target.introducible || target.public_address.same_endpoint(d.source)) {
+    if (!target.introducible || target.public_address.same_endpoint(d.source)) {
         c.drop(drop_reason::unknown_peer);
         rte_pktmbuf_free(m);
         return;
@@ -556,10 +616,10 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
     rec.session_id = target.session_id;
     rec.reply = d.source;
     rec.reply.origin = wire::address_origin::observed;  // RFC 7016 §2.3.3, both servers in the captures
-    rec.epd_size = static_cast<std::uint8_t>(ih->epd.size());
-    rec.tag_size = static_cast<std::uint8_t>(ih->tag.size());
-    std::memcpy(rec.epd, ih->epd.data(), rec.epd_size);
-    std::memcpy(rec.tag, ih->tag.data(), rec.tag_size);
+    rec.epd_size = static_cast<std::uint8_t>(ih.epd.size());
+    rec.tag_size = static_cast<std::uint8_t>(ih.tag.size());
+    std::memcpy(rec.epd, ih.epd.data(), rec.epd_size);
+    std::memcpy(rec.tag, ih.tag.data(), rec.tag_size);
 
     // Redirect first (rtmfp-cpp's order: the initiator's IHellos open its NAT
     // before the target's RHello arrives): the target's observed address,
@@ -776,10 +836,17 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
         }
         serve(m, port_index, cls.udp);
     }
-    // Timers of a slice of the sessions per loop: every session is visited
-    // about every capacity/64 loops, well inside the 200 ms ack delay.
+    // Timers of a slice of the sessions per loop: at most 64, and no more
+    // than a whole sweep every timer_sweep_us needs (well inside the 200 ms
+    // ack delay; packets of a session poll it at once anyway). A busy loop
+    // then spends its time on packets, not on re-walking idle sessions.
     const std::uint32_t capacity = cfg_.table.capacity;
-    for (unsigned n = 0; n < sessions_polled_per_loop && n < capacity; ++n) {
+    sweep_credit_ = std::min<std::uint64_t>(sweep_credit_ + (now_us_ - last_sweep_us_) * capacity,
+                                            std::uint64_t{sessions_polled_per_loop} * timer_sweep_us);
+    last_sweep_us_ = now_us_;
+    const auto slice = static_cast<unsigned>(sweep_credit_ / timer_sweep_us);
+    sweep_credit_ -= std::uint64_t{slice} * timer_sweep_us;
+    for (unsigned n = 0; n < slice && n < capacity; ++n) {
         server_session& st = states_[poll_cursor_];
         poll_cursor_ = poll_cursor_ + 1 == capacity ? 0 : poll_cursor_ + 1;
         if (!st.s) continue;

@@ -10,8 +10,10 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
+#include "control/directory/peer_directory.hpp"
 #include "dataplane/engine/netconnection.hpp"
 #include "dataplane/net/classification.hpp"
 #include "dataplane/session/session_table.hpp"
@@ -119,6 +121,15 @@ public:
     // session, on this lcore or through the owner's introduction ring.
     void on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
                          std::uint64_t now_tsc) noexcept;
+    // The same for a burst (consumes every mbuf): limiter buckets prefetched
+    // and the directory read with one bulk lookup per 32 introductions.
+    struct introduction_request {
+        rte_mbuf* m;
+        std::uint16_t port_index;
+        const net::udp_datagram* d;
+        wire::bytes packet;
+    };
+    void on_introductions(std::span<const introduction_request> burst, std::uint64_t now_tsc) noexcept;
     // Once per poll loop: finished keyings, handed-over packets, session timers.
     void poll(std::uint64_t now_tsc) noexcept;
 
@@ -170,11 +181,16 @@ private:
                                         wire::bytes args) noexcept;
     void forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                         wire::bytes tag) noexcept;
+    void introduce_chunk(std::span<const introduction_request> reqs, std::uint64_t now_tsc) noexcept;
+    void introduce(const introduction_request& q, const wire::ihello& ih, const control::peer_id& id,
+                   const control::peer_view& target, std::uint64_t now_tsc) noexcept;
     rte_ring* handoff_ = nullptr;  // frames of our sessions, and introductions for them, from other lcores
     rte_ring* events_ = nullptr;
     std::unique_ptr<std::uint8_t[]> scratch_;
     session::time_us now_us_ = 0;
     std::uint32_t poll_cursor_ = 0;
+    std::uint64_t sweep_credit_ = 0;   // session visits owed, times timer_sweep_us
+    session::time_us last_sweep_us_ = 0;
 
     // IIKeyings in flight and the sessions they made, by (address, ISID):
     // duplicates are coalesced and retransmissions get the same RIKeying.

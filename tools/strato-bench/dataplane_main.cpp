@@ -56,6 +56,16 @@ struct options {
 int introduction_main(const options& o);  // introduction_bench.cpp
 } // namespace strato::bench_intro
 
+namespace strato::bench_rest {
+struct options {
+    int runs = 5;
+    double seconds = 2.0;
+    bool json = false;
+    unsigned clients = 2;
+};
+int rest_main(const options& o);  // rest_bench.cpp
+} // namespace strato::bench_rest
+
 namespace {
 
 using namespace strato;
@@ -278,6 +288,7 @@ int main(int argc, char** argv) {
     bool null_port = false;  // --port null: net_null filled on the worker core instead of a ring feeder
     std::string scenario = "ihello";
     std::uint32_t peers = 1000000;
+    unsigned clients = 2;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--runs" && i + 1 < argc) runs = std::max(5, std::atoi(argv[++i]));
@@ -287,16 +298,18 @@ int main(int argc, char** argv) {
         else if (a == "--port" && i + 1 < argc && (std::string(argv[i + 1]) == "null" || std::string(argv[i + 1]) == "ring"))
             null_port = std::string(argv[++i]) == "null";
         else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
+        else if (a == "--clients" && i + 1 < argc) clients = static_cast<unsigned>(std::clamp(std::atoi(argv[++i]), 1, 64));
         else if (a == "--peers" && i + 1 < argc) peers = static_cast<std::uint32_t>(std::clamp(std::atol(argv[++i]), 4096L, 50000000L));
         else {
             std::fprintf(stderr, "usage: strato-bench-dataplane [--scenario ihello|handshake|prebuilt|saturation|"
-                                 "connect|all|introduction] [--peers N] [--runs N>=5] [--seconds S] [--json] "
-                                 "[--no-forwarding] [--port ring|null]\n");
+                                 "connect|all|introduction|rest] [--peers N] [--clients N] [--runs N>=5] [--seconds S] "
+                                 "[--json] [--no-forwarding] [--port ring|null]\n");
             return 2;
         }
     }
     const bool introductions = scenario == "introduction";
-    const bool handshakes = scenario != "ihello" && !introductions;
+    const bool rest_load = scenario == "rest";
+    const bool handshakes = scenario != "ihello" && !introductions && !rest_load;
     if (handshakes && scenario != "handshake" && scenario != "prebuilt" && scenario != "saturation" &&
         scenario != "connect" && scenario != "all") {
         std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
@@ -306,7 +319,7 @@ int main(int argc, char** argv) {
     // Introductions: the directory's memory (about 360 bytes a peer) on top
     // of sessions and pools.
     const std::string memory = introductions ? std::to_string(1024 + std::uint64_t{peers} * 420 / (1024 * 1024))
-                               : handshakes  ? "3072"
+                               : handshakes || rest_load ? "3072"
                                              : "1024";
     std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", memory, "--no-pci", prefix,
                                  "-l", "0-1", "--log-level=error"};
@@ -315,6 +328,11 @@ int main(int argc, char** argv) {
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "EAL start failed: %s\n", rte_strerror(rte_errno));
         return 1;
+    }
+    if (rest_load) {
+        const int rc = strato::bench_rest::rest_main({runs, seconds, json, clients});
+        rte_eal_cleanup();
+        return rc;
     }
     if (introductions) {
         const int rc = strato::bench_intro::introduction_main({peers, runs, seconds, json});
