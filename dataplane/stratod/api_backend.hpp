@@ -55,7 +55,8 @@ public:
     // The settings a running stratod takes; every other change is reported
     // as restart_required.
     static bool live_reloadable(std::string_view path) noexcept;
-    // Rate limits and cookie schedule: applied by the workers (runtime::apply_live).
+    // Rate limits, cookie schedule, app quotas: applied by the workers
+    // (runtime::apply_live).
     static bool reaches_workers(std::string_view path) noexcept;
 
 private:

@@ -61,7 +61,7 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
             r.developer_keys[r.developer_key_count++] = k;
         }
         r.max_peers = a.max_peers_.value_or(0);
-        shared_->app_limits[i] = r.max_peers;
+        shared_->app_limits[i].store(r.max_peers, std::memory_order_relaxed);
         app_rules_.push_back(r);
     }
     nc_policy_.apps = app_rules_;
@@ -208,6 +208,11 @@ session::session_stats runtime::session_totals() const noexcept {
 void runtime::apply_live(const control::stratod_config& cfg) {
     live_.push_back(std::make_unique<live_settings>(live_settings_of(cfg)));
     shared_->live.store(live_.back().get(), std::memory_order_release);
+    // App quotas, for apps still at the same index with the same path (the
+    // workers match connects against the apps they started with).
+    for (std::size_t i = 0; i < cfg.apps_.size() && i < config_.apps_.size(); ++i)
+        if (cfg.apps_[i].path_ == config_.apps_[i].path_)
+            shared_->app_limits[i].store(cfg.apps_[i].max_peers_.value_or(0), std::memory_order_relaxed);
 }
 
 std::size_t runtime::sessions_active() const noexcept {

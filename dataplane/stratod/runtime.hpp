@@ -69,7 +69,8 @@ public:
     std::size_t sessions_active() const noexcept;
     // Control thread: the reloadable settings of `cfg` (rate limits, cookie
     // schedule) to every worker, each switching to all of them at once
-    // within a drain interval. cfg must have passed validation.
+    // within a drain interval, and the apps' max_peers quotas (apps with an
+    // unchanged path and position). cfg must have passed validation.
     void apply_live(const control::stratod_config& cfg);
     // Session engine counters of every worker, summed (read after stop(), or
     // as a relaxed snapshot while running).

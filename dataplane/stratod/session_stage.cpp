@@ -213,7 +213,7 @@ std::uint32_t session_stage::now_seconds() const noexcept {
 bool session_stage::admit(std::uint16_t app) noexcept {
     auto& sh = *w_->shared;
     if (app >= sh.app_peers.size()) return true;
-    const std::uint32_t limit = sh.app_limits[app];
+    const std::uint32_t limit = sh.app_limits[app].load(std::memory_order_relaxed);
     const std::uint32_t n = sh.app_peers[app].fetch_add(1, std::memory_order_relaxed);
     if (limit != 0 && n >= limit) {
         sh.app_peers[app].fetch_sub(1, std::memory_order_relaxed);

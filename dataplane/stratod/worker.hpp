@@ -66,7 +66,7 @@ struct shared_state {
     static constexpr std::size_t max_apps = 64;
     std::array<rte_ring*, max_workers> handoff{};
     std::array<std::atomic<std::uint32_t>, max_apps> app_peers{};
-    std::array<std::uint32_t, max_apps> app_limits{};
+    std::array<std::atomic<std::uint32_t>, max_apps> app_limits{};  // 0: no quota; a reload may change them
     control::peer_directory* directory = nullptr;  // lock-free reads; workers report quiescence each loop
     std::uint16_t burst = 32;
     std::uint32_t tx_drain_us = 100;

@@ -488,10 +488,10 @@ BOOST_AUTO_TEST_CASE(reload_reaches_workers_for_limits_and_cookies_only) {
                              "handshake.rate_limit_ipv4_prefix", "handshake.cookie_secret_rotation_seconds",
                              "handshake.cookie_lifetime_seconds", "introduction.per_initiator_per_second",
                              "introduction.per_target_burst", "introduction.initiator_ipv6_prefix",
-                             "server.log_level", "rest.token"})
+                             "apps[0].max_peers", "server.log_level", "rest.token"})
         BOOST_TEST(api_backend::live_reloadable(live), live);
     for (const char* restart : {"handshake.rate_limit_buckets", "introduction.buckets", "sessions.max_peers",
-                                "apps", "workers.lcores"})
+                                "apps", "apps[0].path", "apps[0].developer_keys", "workers.lcores"})
         BOOST_TEST(!api_backend::live_reloadable(restart), restart);
 }
 

@@ -7,7 +7,8 @@ stays connected and /v1/peers/{id} shows it, DELETE without a token -> 401,
 with a wrong one -> 403, PUT /v1/config with a bad config -> 400 and nothing
 changed, a PUT lowering the handshake and introduction rate limits is
 applied by the running workers (IHellos beyond the new burst are dropped as
-rate_limited) and a bad limit is refused naming the field, SIGHUP with a bad
+rate_limited) and a bad limit is refused naming the field, an app's
+max_peers lowered to 1 refuses a second client at once, SIGHUP with a bad
 file keeps stratod running, with a good one logs the reload and restores the
 file's limits on the workers.
 
@@ -241,6 +242,29 @@ def main():
             code, body = curl(base + "/v1/config", *auth)
             f.check(code == 200 and re.search(r'per_initiator_burst"?\s*[:=]\s*2\b', body) is not None,
                     "limits unchanged after the bad PUT (%s)" % re.findall(r'per_initiator_burst\W+\d+', body))
+
+            it.log("== live reload of an app quota")
+            quota = new_text.replace('path = "app"\n', 'path = "app"\nmax_peers = 1\n', 1)
+            code, body = curl(base + "/v1/config", "-X", "PUT", "-H", "Content-Type: application/toml",
+                              "--data-binary", quota, *auth)
+            try:
+                applied = [c["field"] for c in json.loads(body).get("applied", [])]
+            except (ValueError, AttributeError):
+                applied = []
+            f.check(code == 200 and "apps[0].max_peers" in applied,
+                    "PUT /v1/config apps[0].max_peers = 1: applied live (%d %s)" % (code, applied))
+            first = subprocess.Popen(["ip", "netns", "exec", net.ns, peer_bin, "connect", SERVER, "--stay", "5"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                c, b = curl(base + "/v1/peers")
+                if c == 200 and json.loads(b).get("peers"):
+                    break
+                time.sleep(0.2)
+            p = it.run([peer_bin, "connect", SERVER], check=False, ns=net.ns, timeout=30)
+            f.check(p.returncode == 4, "second connect to app with max_peers 1: rejected, exit 4 (got %d)" % p.returncode)
+            first.communicate(timeout=30)
+            f.check(first.returncode == 0, "the first client stayed connected (exit %s)" % first.returncode)
 
             it.log("== SIGHUP")
             with open(config, "w") as c:
