@@ -329,8 +329,12 @@ bool netconnection::deliver_relay(std::span<const std::uint8_t, 32> sender, wire
     return w.ok() && reply(w.written());
 }
 
-void netconnection::disconnect() noexcept {
+void netconnection::leave_streams() noexcept {
     for (std::size_t i = 0; i < netstreams_.size(); ++i) leave_stream(static_cast<std::uint8_t>(i), false);
+}
+
+void netconnection::disconnect() noexcept {
+    leave_streams();
     if (state_ == state::connected) events_->on_disconnected(app_index_);
     state_ = state::closed;
     introducible_ = false;

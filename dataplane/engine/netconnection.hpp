@@ -109,6 +109,9 @@ public:
 
     // The lcore's live streams; without them publish and play fail.
     void attach_streams(stream_table* streams) noexcept { streams_ = streams; }
+    // Stops publishing and playing everything (the owner, before dropping
+    // this connection: the stream table must not keep pointing at it).
+    void leave_streams() noexcept;
     // stream_sink
     bool send_stream_message(std::uint8_t slot, wire::bytes message) noexcept override;
     void on_stream_unpublished(std::uint8_t slot) noexcept override;

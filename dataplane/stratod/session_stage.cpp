@@ -794,6 +794,7 @@ void session_stage::retire(server_session& st) noexcept {
     erase_keying(keying_key(st.s->far_address(), st.initiator_session_id));
     table_.release(st.s);
     st.s = nullptr;
+    if (st.nc) st.nc->leave_streams();  // normally done when the session ended; never leave a dangling subscriber
     st.nc.reset();
     free_states_.push_back(static_cast<std::uint32_t>(&st - states_.get()));
     counters().count(engine::stage::session_closed);

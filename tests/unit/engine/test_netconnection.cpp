@@ -382,6 +382,16 @@ BOOST_AUTO_TEST_CASE(publisher_leaving_notifies_players_and_players_leaving_unsu
     quitter.nc.on_message(3, from_hex(play_cam));
     quitter.nc.on_session_closed();
     BOOST_TEST(table.subscriber_count(0) == 1u);
+    // The owner's last word before dropping a connection, idempotent.
+    quitter.nc.leave_streams();
+    BOOST_TEST(table.subscriber_count(0) == 1u);
+    {
+        stream_peer gone(table, c);
+        gone.nc.on_message(3, from_hex(play_cam));
+        BOOST_TEST(table.subscriber_count(0) == 2u);
+        gone.nc.leave_streams();
+    }
+    BOOST_TEST(table.subscriber_count(0) == 1u);
     pub.nc.on_flow_closed(3, false);  // the publishing NetStream flow ends
     BOOST_TEST(player.on_stream().back() == unpublish_notify);
     BOOST_TEST(table.stream_count() == 0u);
