@@ -39,6 +39,8 @@ enum class stage : std::uint8_t {
     relay_delivered,     // onRelay queued on the target's NetConnection
     relay_handed_over,   // relay for a session of another lcore, put on its handoff ring
     config_applied,      // a live reload taken over by this lcore
+    stream_frames_in,    // media messages from publishers
+    stream_frames_out,   // media messages queued on subscribers' NetStream flows
     count_
 };
 inline constexpr std::size_t stage_count = static_cast<std::size_t>(stage::count_);
@@ -47,6 +49,7 @@ inline constexpr std::array<std::string_view, stage_count> stage_names{
     "ihello_peer_id", "rhello_sent", "cookie_change_sent", "iikeying", "rtmfp_session", "session_opened",
     "session_packet", "session_closed", "handed_over", "introduction", "redirect_sent", "fihello_sent",
     "tx_drained", "relayed", "relay_delivered", "relay_handed_over", "config_applied",
+    "stream_frames_in", "stream_frames_out",
 };
 static_assert(!stage_names.back().empty(), "every stage needs a name");
 

@@ -92,7 +92,19 @@ bool netconnection::on_new_flow(std::uint64_t flow, wire::bytes metadata, std::o
             return true;
         }
         // Stream flows and further control flows only once connected.
-        if (state_ == state::connected) return true;
+        if (state_ == state::connected) {
+            // A NetStream of ours (RFC 7425 §5.4): remembered for publish/play.
+            if (md->stream_id > 0 && md->stream_id < next_stream_id_ && !stream_of_flow(flow)) {
+                for (auto& ns : netstreams_) {
+                    if (ns.stream_id != 0) continue;
+                    ns = netstream{};
+                    ns.stream_id = static_cast<std::uint32_t>(md->stream_id);
+                    ns.in_flow = flow;
+                    break;
+                }
+            }
+            return true;
+        }
         counters_->drop(drop_reason::bad_metadata);
         return false;
     case flash::flow_signature::gc:
@@ -124,6 +136,10 @@ void netconnection::on_message(std::uint64_t flow, wire::bytes message) noexcept
             handle_command(*amf);
         }
         // User control (e.g. SetBufferLength) and chunk-stream control are ignored (RFC 7425 §5.1).
+        return;
+    }
+    if (auto* ns = stream_of_flow(flow)) {
+        handle_stream_message(static_cast<std::uint8_t>(ns - netstreams_.data()), message);
         return;
     }
     // A GC flow: one join message per flow (protocol reference §7.2).
@@ -207,6 +223,11 @@ void netconnection::handle_command(wire::bytes amf) noexcept {
     }
     case flash::command_kind::delete_stream: {
         auto c = flash::read_delete_stream(*cmd);
+        if (c.ok()) {
+            for (std::size_t i = 0; i < netstreams_.size(); ++i)
+                if (netstreams_[i].stream_id != 0 && netstreams_[i].stream_id == c->stream_id)
+                    end_stream(static_cast<std::uint8_t>(i));
+        }
         if (c.ok() && c->transaction_id != 0) {
             flash::write_create_stream_result(w, c->transaction_id, c->stream_id);
             if (w.ok()) reply(w.written());
@@ -308,7 +329,12 @@ bool netconnection::deliver_relay(std::span<const std::uint8_t, 32> sender, wire
     return w.ok() && reply(w.written());
 }
 
+void netconnection::leave_streams() noexcept {
+    for (std::size_t i = 0; i < netstreams_.size(); ++i) leave_stream(static_cast<std::uint8_t>(i), false);
+}
+
 void netconnection::disconnect() noexcept {
+    leave_streams();
     if (state_ == state::connected) events_->on_disconnected(app_index_);
     state_ = state::closed;
     introducible_ = false;
@@ -324,7 +350,173 @@ void netconnection::on_flow_closed(std::uint64_t flow, bool sending) noexcept {
         if (return_flow_) io_->close_flow(*return_flow_);
         return;
     }
-    if (!sending) events_->on_group_leave(flow);
+    if (!sending) {
+        if (auto* ns = stream_of_flow(flow)) {
+            end_stream(static_cast<std::uint8_t>(ns - netstreams_.data()));
+            return;
+        }
+        events_->on_group_leave(flow);
+    } else {
+        for (auto& ns : netstreams_)
+            if (ns.stream_id != 0 && ns.out_flow && *ns.out_flow == flow) ns.out_flow.reset();
+    }
+}
+
+netconnection::netstream* netconnection::stream_of_flow(std::uint64_t flow) noexcept {
+    for (auto& ns : netstreams_)
+        if (ns.stream_id != 0 && ns.in_flow == flow) return &ns;
+    return nullptr;
+}
+
+void netconnection::handle_stream_message(std::uint8_t slot, wire::bytes message) noexcept {
+    if (state_ != state::connected) return;
+    auto m = flash::read_rtmp_message(message);
+    if (!m.ok()) {
+        counters_->drop(m.error());
+        return;
+    }
+    auto& ns = netstreams_[slot];
+    switch (m->type) {
+    case flash::rtmp_type::audio:
+    case flash::rtmp_type::video:
+    case flash::rtmp_type::data_amf0:
+    case flash::rtmp_type::data_amf3:
+        // The hot path: forwarded as received (type, timestamp, body), no rewrite.
+        if (ns.what != netstream::role::publishing || !streams_) {
+            counters_->drop(drop_reason::stream_not_publishing);
+            return;
+        }
+        counters_->count(stage::stream_frames_in);
+        streams_->fan_out(ns.table_index, message);
+        return;
+    default: break;
+    }
+    if (!flash::is_command(m->type)) return;  // user control, chunk-stream control: ignored (RFC 7425 §5.1)
+    auto amf = flash::amf_payload(*m);
+    if (!amf.ok()) {
+        counters_->drop(amf.error());
+        return;
+    }
+    auto cmd = flash::read_command(*amf);
+    if (!cmd.ok()) {
+        counters_->drop(cmd.error());
+        return;
+    }
+    if (cmd->kind == flash::command_kind::publish) handle_publish(slot, *cmd);
+    else if (cmd->kind == flash::command_kind::play) handle_play(slot, *cmd);
+    else if (cmd->name == "closeStream") leave_stream(slot, true);
+    // Other NetStream calls (receiveAudio, seek, ...) have no meaning for a live relay.
+}
+
+bool netconnection::stream_status(std::uint8_t slot, std::string_view level, std::string_view code,
+                                  std::string_view description, std::string_view details) noexcept {
+    auto& ns = netstreams_[slot];
+    if (!ns.out_flow) {
+        // RFC 7425 §5.4: our NetStream flow carries the same stream ID and
+        // is associated to the client's.
+        std::array<std::uint8_t, 16> md{};
+        wire::writer mw(md);
+        flash::write_tc_metadata(mw, ns.stream_id);
+        ns.out_flow = io_->open_flow(mw.written(), ns.in_flow);
+        if (!ns.out_flow) {
+            counters_->drop(drop_reason::table_full);
+            return false;
+        }
+    }
+    std::array<std::uint8_t, reply_buffer> buf{};
+    wire::writer w(buf);
+    flash::write_on_status(w, flash::on_status_params{level, code, description, details, {}});
+    if (!w.ok() || !io_->send(*ns.out_flow, w.written())) {
+        counters_->drop(drop_reason::tx_full);
+        return false;
+    }
+    return true;
+}
+
+void netconnection::handle_publish(std::uint8_t slot, const flash::command_view& c) noexcept {
+    auto p = flash::read_publish(c);
+    if (!p.ok()) {
+        counters_->drop(p.error());
+        stream_status(slot, flash::status::level_error, flash::status::publish_bad_name, "malformed publish");
+        return;
+    }
+    leave_stream(slot, false);
+    auto& ns = netstreams_[slot];
+    const publish_result r = streams_ ? streams_->publish(app_index_, p->name, *this, slot, ns.table_index)
+                                      : publish_result::table_full;
+    switch (r) {
+    case publish_result::ok:
+        ns.what = netstream::role::publishing;
+        stream_status(slot, flash::status::level_status, flash::status::publish_start, "Publishing started.", p->name);
+        return;
+    case publish_result::name_in_use:
+        stream_status(slot, flash::status::level_error, flash::status::publish_bad_name, "Stream name is already in use.",
+                      p->name);
+        return;
+    case publish_result::bad_name:
+        stream_status(slot, flash::status::level_error, flash::status::publish_bad_name, "Stream name is empty or too long.");
+        return;
+    case publish_result::table_full:
+        stream_status(slot, flash::status::level_error, flash::status::publish_bad_name, "No room for another stream.",
+                      p->name);
+        return;
+    }
+}
+
+void netconnection::handle_play(std::uint8_t slot, const flash::command_view& c) noexcept {
+    auto p = flash::read_play(c);
+    if (!p.ok()) {
+        counters_->drop(p.error());
+        stream_status(slot, flash::status::level_error, flash::status::play_failed, "malformed play");
+        return;
+    }
+    leave_stream(slot, false);
+    auto& ns = netstreams_[slot];
+    const play_result r = streams_ ? streams_->subscribe(app_index_, p->name, *this, slot, ns.table_index)
+                                   : play_result::not_found;
+    if (r == play_result::not_found) {
+        stream_status(slot, flash::status::level_error, flash::status::play_stream_not_found, "Stream not found.",
+                      p->name);
+        return;
+    }
+    if (r == play_result::full) {
+        stream_status(slot, flash::status::level_error, flash::status::play_failed, "Stream has no room for another player.",
+                      p->name);
+        return;
+    }
+    ns.what = netstream::role::playing;
+    stream_status(slot, flash::status::level_status, flash::status::play_reset, "Playing and resetting.", p->name);
+    stream_status(slot, flash::status::level_status, flash::status::play_start, "Started playing.", p->name);
+}
+
+void netconnection::leave_stream(std::uint8_t slot, bool tell) noexcept {
+    auto& ns = netstreams_[slot];
+    if (ns.stream_id == 0 || !streams_) return;
+    if (ns.what == netstream::role::publishing) {
+        ns.what = netstream::role::idle;
+        streams_->unpublish(ns.table_index);
+        if (tell) stream_status(slot, flash::status::level_status, flash::status::unpublish_success, "Stopped publishing.");
+    } else if (ns.what == netstream::role::playing) {
+        ns.what = netstream::role::idle;
+        streams_->unsubscribe(ns.table_index, *this, slot);
+    }
+}
+
+void netconnection::end_stream(std::uint8_t slot) noexcept {
+    leave_stream(slot, false);
+    auto& ns = netstreams_[slot];
+    if (ns.out_flow && state_ != state::closed) io_->close_flow(*ns.out_flow);
+    ns = netstream{};
+}
+
+bool netconnection::send_stream_message(std::uint8_t slot, wire::bytes message) noexcept {
+    const auto& ns = netstreams_[slot];
+    return ns.out_flow && io_->send(*ns.out_flow, message);
+}
+
+void netconnection::on_stream_unpublished(std::uint8_t slot) noexcept {
+    netstreams_[slot].what = netstream::role::idle;
+    stream_status(slot, flash::status::level_status, flash::status::play_unpublish_notify, "Stream was unpublished.");
 }
 
 void netconnection::on_session_closed() noexcept { disconnect(); }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "dataplane/engine/counters.hpp"
+#include "dataplane/engine/stream_table.hpp"
 #include "dataplane/flash/command.hpp"
 #include "dataplane/wire/address.hpp"
 #include "dataplane/wire/bytes.hpp"
@@ -85,8 +86,10 @@ connect_refusal match_app(std::span<const app_rule> apps, std::string_view uri_p
 std::string_view tc_url_path(std::string_view tc_url) noexcept;
 
 inline constexpr std::size_t max_peer_addresses = 8;
+// NetStreams (RFC 7425 §5.4) one connection may have open at once.
+inline constexpr std::size_t max_netstreams = 4;
 
-class netconnection {
+class netconnection final : public stream_sink {
 public:
     enum class state : std::uint8_t { awaiting_connect, connected, closed };
 
@@ -104,6 +107,15 @@ public:
     // flow's buffer is full.
     bool deliver_relay(std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept;
 
+    // The lcore's live streams; without them publish and play fail.
+    void attach_streams(stream_table* streams) noexcept { streams_ = streams; }
+    // Stops publishing and playing everything (the owner, before dropping
+    // this connection: the stream table must not keep pointing at it).
+    void leave_streams() noexcept;
+    // stream_sink
+    bool send_stream_message(std::uint8_t slot, wire::bytes message) noexcept override;
+    void on_stream_unpublished(std::uint8_t slot) noexcept override;
+
     state current_state() const noexcept { return state_; }
     bool introducible() const noexcept { return introducible_; }
     std::uint16_t app_index() const noexcept { return app_index_; }
@@ -115,6 +127,24 @@ private:
     void handle_relay(const flash::command_view& c) noexcept;
     bool reply(wire::bytes message) noexcept;  // on the control return flow
     void disconnect() noexcept;
+    // NetStreams: a TC flow with a stream ID from createStream, its return
+    // flow (opened with the first answer), and what it does.
+    struct netstream {
+        enum class role : std::uint8_t { idle, publishing, playing };
+        std::uint32_t stream_id = 0;  // 0: slot free
+        std::uint64_t in_flow = 0;
+        std::optional<std::uint64_t> out_flow;
+        role what = role::idle;
+        std::uint32_t table_index = 0;
+    };
+    netstream* stream_of_flow(std::uint64_t flow) noexcept;
+    void handle_stream_message(std::uint8_t slot, wire::bytes message) noexcept;
+    void handle_publish(std::uint8_t slot, const flash::command_view& c) noexcept;
+    void handle_play(std::uint8_t slot, const flash::command_view& c) noexcept;
+    bool stream_status(std::uint8_t slot, std::string_view level, std::string_view code, std::string_view description,
+                       std::string_view details = {}) noexcept;
+    void leave_stream(std::uint8_t slot, bool tell) noexcept;  // stop publishing/playing
+    void end_stream(std::uint8_t slot) noexcept;               // and forget the NetStream
 
     const netconnection_policy* policy_;
     flow_io* io_;
@@ -128,6 +158,8 @@ private:
     std::uint32_t next_stream_id_ = 1;
     std::array<wire::socket_address, max_peer_addresses> addresses_{};
     std::size_t address_count_ = 0;
+    stream_table* streams_ = nullptr;
+    std::array<netstream, max_netstreams> netstreams_{};
 };
 
 } // namespace strato::engine

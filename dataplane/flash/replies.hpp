@@ -23,6 +23,12 @@ inline constexpr std::string_view connect_failed = "NetConnection.Connect.Failed
 inline constexpr std::string_view call_failed = "NetConnection.Call.Failed";
 inline constexpr std::string_view play_failed = "NetStream.Play.Failed";
 inline constexpr std::string_view publish_bad_name = "NetStream.Publish.BadName";
+inline constexpr std::string_view publish_start = "NetStream.Publish.Start";
+inline constexpr std::string_view unpublish_success = "NetStream.Unpublish.Success";
+inline constexpr std::string_view play_reset = "NetStream.Play.Reset";
+inline constexpr std::string_view play_start = "NetStream.Play.Start";
+inline constexpr std::string_view play_stream_not_found = "NetStream.Play.StreamNotFound";
+inline constexpr std::string_view play_unpublish_notify = "NetStream.Play.UnpublishNotify";
 } // namespace status
 
 struct connect_result_params {

@@ -88,6 +88,7 @@ void server_session::bind(session_stage* stage, session::session* sess, const en
     stage_ = stage;
     s = sess;
     nc.emplace(policy, *this, *this, counters);
+    nc->attach_streams(stage->streams_.get());
 }
 
 bool server_session::on_new_flow(session::session&, std::uint64_t flow_id, wire::bytes metadata,
@@ -187,6 +188,7 @@ bool session_stage::init(const session_stage_config& cfg, worker_context& w, dh_
         return false;
     }
     states_ = std::make_unique<server_session[]>(cfg.table.capacity);
+    streams_ = std::make_unique<engine::stream_table>(live_streams_per_lcore, subscribers_per_stream, counters());
     free_states_.reserve(cfg.table.capacity);
     for (std::uint32_t i = cfg.table.capacity; i-- > 0;) free_states_.push_back(i);
     std::size_t n = 16;
@@ -859,6 +861,7 @@ void session_stage::retire(server_session& st) noexcept {
     erase_keying(keying_key(st.s->far_address(), st.initiator_session_id));
     table_.release(st.s);
     st.s = nullptr;
+    if (st.nc) st.nc->leave_streams();  // normally done when the session ended; never leave a dangling subscriber
     st.nc.reset();
     free_states_.push_back(static_cast<std::uint32_t>(&st - states_.get()));
     counters().count(engine::stage::session_closed);

@@ -170,6 +170,11 @@ private:
     dh_service* dh_ = nullptr;
     session::session_table table_;
     std::unique_ptr<server_session[]> states_;
+    // Live streams published by this lcore's sessions (RFC 7425 §5.4);
+    // played only by sessions of this lcore.
+    static constexpr std::uint32_t live_streams_per_lcore = 64;
+    static constexpr std::uint32_t subscribers_per_stream = 1024;
+    std::unique_ptr<engine::stream_table> streams_;
     std::vector<std::uint32_t> free_states_;
     // A relay from `sender` to the peer `target`: onRelay on the target's
     // NetConnection, on this lcore or through the owner's handoff ring.

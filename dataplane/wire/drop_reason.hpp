@@ -77,6 +77,13 @@ enum class drop_reason : std::uint8_t {
     relay_too_large,          // arguments over flash::max_relay_args bytes
     relay_unknown_peer,       // no connected peer has the target ID (or it left before delivery)
     relay_rate_limited,       // the sender's relay token bucket is empty
+    // live streams (RFC 7425 §5.4)
+    stream_bad_name,             // publish with an empty or over-long stream name
+    stream_name_in_use,          // publish of a name already published (NetStream.Publish.BadName)
+    stream_not_found,            // play of a name nobody publishes on this lcore (NetStream.Play.StreamNotFound)
+    stream_not_publishing,       // media on a NetStream that is not publishing
+    stream_subscriber_backlog,   // a subscriber's NetStream flow was full: frame dropped, waits for a keyframe
+    stream_awaiting_keyframe,    // audio/video skipped for a subscriber waiting for the next keyframe
     count_ // keep last
 };
 
@@ -142,6 +149,12 @@ inline constexpr std::array<std::string_view, drop_reason_count> drop_reason_nam
     "relay_too_large",
     "relay_unknown_peer",
     "relay_rate_limited",
+    "stream_bad_name",
+    "stream_name_in_use",
+    "stream_not_found",
+    "stream_not_publishing",
+    "stream_subscriber_backlog",
+    "stream_awaiting_keyframe",
 };
 
 static_assert(!drop_reason_names.back().empty(), "every drop_reason needs a name");

@@ -281,7 +281,7 @@ void connection::on_startup_reply(wire::bytes d, time_us now, datagram_out& out)
 
 void connection::start_session(const initiator_keys& k, time_us now) {
     session::session_keys keys;
-    if (!engine_keys(k, keys) || !session_.prepare(client_session_config(o_.compact_session), &stats_)) {
+    if (!engine_keys(k, keys) || !session_.prepare(o_.session.value_or(client_session_config(o_.compact_session)), &stats_)) {
         finish(outcome::protocol_failure, "local session", "cannot set up the session engine");
         return;
     }
@@ -378,6 +378,11 @@ void connection::on_message(session::session&, std::uint64_t, wire::bytes messag
         }
         return;
     }
+    if (o_.on_media && (m->type == flash::rtmp_type::audio || m->type == flash::rtmp_type::video ||
+                        m->type == flash::rtmp_type::data_amf0 || m->type == flash::rtmp_type::data_amf3)) {
+        o_.on_media(m->type, m->timestamp, m->body);
+        return;
+    }
     if (!flash::is_command(m->type)) return;
     auto amf = flash::amf_payload(*m);
     if (amf.ok()) on_command(*amf);
@@ -428,6 +433,21 @@ bool read_on_relay(flash::amf0_reader args, std::string& sender, wire::bytes& re
 bool connection::call(wire::bytes rtmp_message) {
     if (phase_ != phase::connected) return false;
     return session_.send(control_flow_, rtmp_message) == session::send_status::ok;
+}
+
+std::optional<std::uint64_t> connection::open_stream_flow(std::uint32_t stream_id) {
+    if (phase_ != phase::connected) return std::nullopt;
+    std::array<std::uint8_t, 16> md{};
+    wire::writer w(md);
+    flash::write_tc_metadata(w, stream_id);
+    const auto id = session_.open_flow(w.written());
+    if (id == 0) return std::nullopt;
+    return id;
+}
+
+bool connection::send_on(std::uint64_t flow, wire::bytes rtmp_message) {
+    if (phase_ != phase::connected) return false;
+    return session_.send(flow, rtmp_message) == session::send_status::ok;
 }
 
 void connection::on_command(wire::bytes amf) {

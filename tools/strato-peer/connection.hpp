@@ -76,6 +76,11 @@ struct connect_options {
     // Answers to our own calls once connected (call()): _result/_error by
     // transaction ID, and onStatus at level "error" (transaction 0).
     std::function<void(const call_answer&)> on_call_answer;
+    // `play`: audio, video and data messages (RFC 7425 §5.4) from any flow
+    // of the server, as type, timestamp and body.
+    std::function<void(std::uint8_t type, std::uint32_t timestamp, wire::bytes body)> on_media;
+    // Session engine settings instead of client_session_config(compact_session).
+    std::optional<session::session_config> session;
 };
 
 // The session engine configuration of a client connection.
@@ -132,6 +137,12 @@ public:
     // Queues one RTMP message on the NetConnection control flow (a command
     // of ours, e.g. relay); false before connect or when it does not fit.
     bool call(wire::bytes rtmp_message);
+    // A NetStream flow of ours for `stream_id` (createStream's answer,
+    // report().stream_id): metadata TC 04 <stream ID>. Nullopt before
+    // connect or without a free flow.
+    std::optional<std::uint64_t> open_stream_flow(std::uint32_t stream_id);
+    // Queues one RTMP message on one of our flows; false when it does not fit.
+    bool send_on(std::uint64_t flow, wire::bytes rtmp_message);
     // End the stay now (listen on SIGTERM): orderly close from here on.
     void stop_staying(time_us now) noexcept {
         if (phase_ == phase::connected) stay_until_ = now;

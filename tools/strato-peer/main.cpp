@@ -27,6 +27,11 @@ void usage(std::FILE* out) {
                  "      ask the server for an introduction to PEER_ID, talk to it directly, check the echoes\n"
                  "  relay rtmfp://HOST[:PORT]/APP PEER_ID MESSAGE [--count N] [--wait-reply] [--timeout MS] [--json] [-4|-6]\n"
                  "      relay MESSAGE through the server to PEER_ID (tcserver relay -> onRelay), check the acks\n"
+                 "  publish rtmfp://HOST[:PORT]/APP NAME [--bitrate KBPS] [--fps N] [--keyframe-interval N]\n"
+                 "        [--duration S] [--timeout MS] [--json] [-4|-6]\n"
+                 "      publish a live stream of synthetic audio/video frames through the server\n"
+                 "  play rtmfp://HOST[:PORT]/APP NAME [--count N] [--stall K] [--duration S] [--timeout MS] [--json] [-4|-6]\n"
+                 "      play a live stream with N subscribers (K of them stop reading), print frames/s, bitrate, gaps\n"
                  "  send-raw HOST:PORT HEX [--wait MS]\n"
                  "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
                  "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout/unreachable, 4 connect rejected\n");
@@ -48,6 +53,8 @@ int main(int argc, char** argv) {
     if (cmd == "listen") return listen_command(rest);
     if (cmd == "call") return call_command(rest);
     if (cmd == "relay") return relay_command(rest);
+    if (cmd == "publish") return publish_command(rest);
+    if (cmd == "play") return play_command(rest);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         usage(stdout);
         return exit_ok;

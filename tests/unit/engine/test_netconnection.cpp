@@ -286,4 +286,118 @@ BOOST_AUTO_TEST_CASE(delivered_relay_is_on_relay_on_the_return_flow) {
     BOOST_TEST(f.io.sent[2].second == "1400000000" "0200076f6e52656c6179" + tx0 + "05" "03" "000673656e646572" "020040" +
                                           to_hex(wire::as_bytes(relay_target)) + "000009" "0200026869");
 }
+
+namespace {
+// One client of a shared per-lcore stream table: connected, with
+// NetStream 1 created and its flow (client flow 3, metadata TC 04 01) open.
+struct stream_peer {
+    netconnection_policy policy;
+    fake_io io;
+    fake_events events;
+    netconnection nc;
+    stream_peer(stream_table& t, lcore_counters& c) : nc(policy, io, events, c) {
+        nc.attach_streams(&t);
+        BOOST_REQUIRE(nc.on_new_flow(2, from_hex("54430400"), std::nullopt));
+        nc.on_message(2, from_hex(librtmfp_connect));
+        nc.on_message(2, from_hex(librtmfp_create_stream));
+        BOOST_REQUIRE(nc.on_new_flow(3, from_hex("54430401"), std::nullopt));
+    }
+    // What went out on our NetStream return flow (flow 2: opened after the control return flow).
+    std::vector<std::string> on_stream() const {
+        std::vector<std::string> out;
+        for (const auto& [flow, m] : io.sent)
+            if (flow == 2) out.push_back(m);
+        return out;
+    }
+};
+const std::string publish_cam = "14000000000200077075626c6973680000000000000000000502000363616d0200046c697665";
+const std::string play_cam = "1400000000020004706c61790000000000000000000502000363616d";
+const std::string play_nope = "1400000000020004706c6179000000000000000000050200046e6f7065";
+const std::string close_stream = "140000000002000b636c6f736553747265616d00000000000000000005";
+// onStatus, 0, null, {level, code, description, details}: encoded by hand from the AMF0 rules.
+const std::string on_status_head = "14000000000200086f6e537461747573000000000000000000050300056c6576656c02";
+const std::string publish_start = on_status_head +
+    "0006737461747573" "0004636f64650200174e657453747265616d2e5075626c6973682e5374617274"
+    "000b6465736372697074696f6e0200135075626c697368696e6720737461727465642e" "000764657461696c7302000363616d000009";
+const std::string publish_bad_name = on_status_head +
+    "00056572726f72" "0004636f64650200194e657453747265616d2e5075626c6973682e4261644e616d65"
+    "000b6465736372697074696f6e02001e53747265616d206e616d6520697320616c726561647920696e207573652e"
+    "000764657461696c7302000363616d000009";
+const std::string play_not_found = on_status_head +
+    "00056572726f72" "0004636f646502001d4e657453747265616d2e506c61792e53747265616d4e6f74466f756e64"
+    "000b6465736372697074696f6e02001153747265616d206e6f7420666f756e642e" "000764657461696c730200046e6f7065000009";
+const std::string play_reset = on_status_head +
+    "0006737461747573" "0004636f64650200144e657453747265616d2e506c61792e5265736574"
+    "000b6465736372697074696f6e020016506c6179696e6720616e6420726573657474696e672e" "000764657461696c7302000363616d000009";
+const std::string play_start = on_status_head +
+    "0006737461747573" "0004636f64650200144e657453747265616d2e506c61792e5374617274"
+    "000b6465736372697074696f6e0200105374617274656420706c6179696e672e" "000764657461696c7302000363616d000009";
+const std::string unpublish_notify = on_status_head +
+    "0006737461747573" "0004636f646502001e4e657453747265616d2e506c61792e556e7075626c6973684e6f74696679"
+    "000b6465736372697074696f6e02001753747265616d2077617320756e7075626c69736865642e000009";
+const std::string unpublish_success = on_status_head +
+    "0006737461747573" "0004636f646502001b4e657453747265616d2e556e7075626c6973682e53756363657373"
+    "000b6465736372697074696f6e02001353746f70706564207075626c697368696e672e000009";
+} // namespace
+
+BOOST_AUTO_TEST_CASE(publish_play_fan_out_and_unpublish) {
+    lcore_counters c;
+    stream_table table(8, 8, c);
+    stream_peer pub(table, c), dup(table, c), player(table, c);
+    pub.nc.on_message(3, from_hex(publish_cam));
+    // Our NetStream flow: TC, SID, stream 1, associated to the client's flow 3.
+    BOOST_REQUIRE(pub.io.flows.size() == 2u);
+    BOOST_TEST(pub.io.flows[1].metadata == "54430401");
+    BOOST_TEST(*pub.io.flows[1].assoc == 3u);
+    BOOST_TEST(pub.on_stream() == std::vector<std::string>{publish_start});
+
+    dup.nc.on_message(3, from_hex(publish_cam));
+    BOOST_TEST(dup.on_stream() == std::vector<std::string>{publish_bad_name});
+
+    player.nc.on_message(3, from_hex(play_nope));
+    player.nc.on_message(3, from_hex(play_cam));
+    BOOST_TEST(player.on_stream() == (std::vector<std::string>{play_not_found, play_reset, play_start}));
+
+    const std::string video = "0900000064" "17000000";
+    pub.nc.on_message(3, from_hex(video));
+    BOOST_TEST(player.on_stream().back() == video);  // forwarded as received
+    BOOST_TEST(c.stages[static_cast<std::size_t>(stage::stream_frames_in)] == 1u);
+    dup.nc.on_message(3, from_hex(video));  // not publishing: dropped, counted
+    BOOST_TEST(c.drops[static_cast<std::size_t>(wire::drop_reason::stream_not_publishing)] == 1u);
+
+    pub.nc.on_message(3, from_hex(close_stream));
+    BOOST_TEST(pub.on_stream().back() == unpublish_success);
+    BOOST_TEST(player.on_stream().back() == unpublish_notify);
+    // The name is free again.
+    dup.nc.on_message(3, from_hex(publish_cam));
+    BOOST_TEST(dup.on_stream().back() == publish_start);
+}
+
+BOOST_AUTO_TEST_CASE(publisher_leaving_notifies_players_and_players_leaving_unsubscribe) {
+    lcore_counters c;
+    stream_table table(8, 8, c);
+    stream_peer pub(table, c), player(table, c), quitter(table, c);
+    pub.nc.on_message(3, from_hex(publish_cam));
+    player.nc.on_message(3, from_hex(play_cam));
+    quitter.nc.on_message(3, from_hex(play_cam));
+    quitter.nc.on_session_closed();
+    BOOST_TEST(table.subscriber_count(0) == 1u);
+    // The owner's last word before dropping a connection, idempotent.
+    quitter.nc.leave_streams();
+    BOOST_TEST(table.subscriber_count(0) == 1u);
+    {
+        stream_peer gone(table, c);
+        gone.nc.on_message(3, from_hex(play_cam));
+        BOOST_TEST(table.subscriber_count(0) == 2u);
+        gone.nc.leave_streams();
+    }
+    BOOST_TEST(table.subscriber_count(0) == 1u);
+    pub.nc.on_flow_closed(3, false);  // the publishing NetStream flow ends
+    BOOST_TEST(player.on_stream().back() == unpublish_notify);
+    BOOST_TEST(table.stream_count() == 0u);
+    // A NetStream flow for a stream ID createStream never gave is not tracked.
+    BOOST_TEST(player.nc.on_new_flow(5, from_hex("54430409"), std::nullopt));
+    player.nc.on_message(5, from_hex(publish_cam));
+    BOOST_TEST(table.stream_count() == 0u);
+}
 BOOST_AUTO_TEST_SUITE_END()
