@@ -24,6 +24,9 @@ void usage(std::FILE* out) {
                  "      register with the server and answer peers directly, echoing their messages\n"
                  "  call rtmfp://HOST[:PORT]/APP PEER_ID [--message TEXT] [--count N] [--timeout MS] [--json] [-4|-6]\n"
                  "      ask the server for an introduction to PEER_ID, talk to it directly, check the echoes\n"
+                 "  group join rtmfp://HOST[:PORT]/APP GROUP_SPEC [--duration S] [--expect N] [--post TEXT]\n"
+                 "        [--post-after S] [--expect-posts N] [--leave-after S] [--rejoin-after S] [--legacy] [--raw-join HEX]\n"
+                 "      join a NetGroup (G:... groupspec or 64-hex ID), print members, post to them peer to peer\n"
                  "  send-raw HOST:PORT HEX [--wait MS]\n"
                  "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
                  "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout/unreachable, 4 connect rejected\n");
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
     if (cmd == "connect") return connect_command(rest);
     if (cmd == "listen") return listen_command(rest);
     if (cmd == "call") return call_command(rest);
+    if (cmd == "group") return group_command(rest);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         usage(stdout);
         return exit_ok;
