@@ -348,12 +348,15 @@ bool group_table::find_any_app(const group_id& g, group_summary& out) const {
     return false;
 }
 
-std::uint64_t group_table::page(std::uint64_t cursor, std::size_t limit, std::vector<group_summary>& out) const {
+std::uint64_t group_table::page(std::uint64_t cursor, std::size_t limit, std::vector<group_summary>& out,
+                                std::optional<std::uint16_t> app, std::size_t max_scan) const {
     std::size_t i = static_cast<std::size_t>(cursor);
     const std::size_t stop = out.size() + std::max<std::size_t>(limit, 1);
-    for (; i < groups_.size() && out.size() < stop; ++i) {
+    const std::size_t scan_end = i + std::max<std::size_t>(max_scan, 1);
+    for (; i < groups_.size() && i < scan_end && out.size() < stop; ++i) {
         const auto& g = groups_[i];
-        if (g.live) out.push_back(group_summary{g.app, g.id, static_cast<std::uint32_t>(g.ring.size())});
+        if (g.live && (!app || g.app == *app))
+            out.push_back(group_summary{g.app, g.id, static_cast<std::uint32_t>(g.ring.size())});
     }
     return i < groups_.size() ? i : 0;
 }

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -137,8 +138,11 @@ public:
     bool members_of(std::uint16_t app, const group_id& g, std::vector<member_peer_id>& out) const;
     // Groups whose (app, id) lookup finds nothing for any app: by ID only.
     bool find_any_app(const group_id& g, group_summary& out) const;
-    // Groups in slot order from cursor; returns the next cursor (0: done).
-    std::uint64_t page(std::uint64_t cursor, std::size_t limit, std::vector<group_summary>& out) const;
+    // Groups in slot order from cursor, only app's when given: at most
+    // `limit` added and `max_scan` slots looked at per call (a rare app
+    // costs a bounded page). Returns the next cursor (0: done).
+    std::uint64_t page(std::uint64_t cursor, std::size_t limit, std::vector<group_summary>& out,
+                       std::optional<std::uint16_t> app = std::nullopt, std::size_t max_scan = 1u << 20) const;
 
     // Bytes the fixed parts take per membership (record + ring entry); the
     // benchmark measures the real total with the allocator.

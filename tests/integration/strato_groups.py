@@ -18,9 +18,11 @@ stratod's counters show no user data crossed it: posts travel peer to peer.
 
 usage: strato_groups.py STRATOD STRATO_PEER EXAMPLE_CONFIG
 """
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,19 @@ SPEC = "G:027f02010101000103010c050e74657374011b00"
 SPEC_ID_PREFIX, SPEC_ID_SUFFIX = "c3ab09fc", "1dc9"
 OTHER = "cd" * 32
 PEERS = 10
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def curl(url):
+    p = subprocess.run(["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10", url],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+    body, _, code = p.stdout.rpartition("\n")
+    return int(code or 0), body
 
 
 def parse(out):
@@ -80,9 +95,12 @@ class Run:
                 extra += ["--expect-posts", "1"]
             procs.append(self.start(ns, SPEC, *extra))
             time.sleep(0.3)
+        time.sleep(4)
+        self.check_rest()
         results = [self.finish(p) for p in procs]
         ids = set()
         parsed = []
+        self.rest_members = getattr(self, "rest_members", set())
         for i, (rc, out, err) in enumerate(results):
             gid, me, members, posts, lines = parse(out)
             parsed.append((gid, me, members, posts))
@@ -97,7 +115,34 @@ class Run:
             if i:
                 self.f.check(any(p.startswith("post %s 1 hello-group" % parsed[0][1]) for p in posts),
                              "peer %d received the post of peer 0 (%s)" % (i, posts))
+        self.f.check(not self.rest_members or self.rest_members == ids, "REST members are the ten peers")
         return ids
+
+    def check_rest(self):
+        """GET /v1/groups, /v1/groups/{id} and /metrics while the ten are in."""
+        base = "http://127.0.0.1:%d" % self.rest_port
+        code, body = curl(base + "/v1/groups?limit=10")
+        it.log("  GET /v1/groups -> %d %s" % (code, body[:300]))
+        try:
+            groups = json.loads(body).get("groups", [])
+        except ValueError:
+            groups = []
+        mine = [g for g in groups if g.get("group_id", "").startswith(SPEC_ID_PREFIX)]
+        self.f.check(code == 200 and len(mine) == 1 and mine[0].get("member_count") == PEERS and mine[0].get("app") == "app",
+                     "REST lists the group with %d members in app (%s)" % (PEERS, mine))
+        if mine:
+            code, body = curl(base + "/v1/groups/" + mine[0]["group_id"])
+            try:
+                members = json.loads(body).get("members", [])
+            except ValueError:
+                members = []
+            self.f.check(code == 200 and len(set(members)) == PEERS, "REST group has %d members (%d)" % (PEERS, len(members)))
+            self.rest_members = set(members)
+        code, _ = curl(base + "/v1/groups/" + "ee" * 32)
+        self.f.check(code == 404, "REST unknown group -> 404 (%d)" % code)
+        code, body = curl(base + "/metrics")
+        m = re.search(r"^strato_groups_all (\d+)", body, re.M)
+        self.f.check(code == 200 and m and int(m.group(1)) >= 1, "/metrics strato_groups_all >= 1 (%s)" % (m and m.group(1)))
 
     def two_groups_apart(self, nss, group_one_ids):
         it.log("== another group stays apart")
@@ -148,6 +193,9 @@ class Run:
         nss = [self.topo.on_bridge("g%d" % i, "198.18.0.%d" % (10 + i))[0] for i in range(PEERS)]
         config = os.path.join(self.tmp, "stratod.toml")
         it.write_config(self.example, config, self.topo.link.host_if)
+        self.rest_port = free_port()
+        with open(config, "a") as c:
+            c.write('\n[rest]\nlisten = "127.0.0.1:%d"\n' % self.rest_port)
         self.daemon = it.Stratod(self.stratod_bin, config, os.path.join(self.tmp, "stratod.err"))
         m, _ = self.daemon.wait_for(r"^ready fingerprint=([0-9a-f]{64})$", 60)
         if not m:
