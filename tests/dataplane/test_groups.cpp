@@ -37,7 +37,8 @@ struct client final : peer::datagram_out {
     }
 };
 
-std::unique_ptr<client> make_client(test::dataplane_fixture& f, std::uint16_t port, std::vector<std::uint8_t> join) {
+std::unique_ptr<client> make_client(test::dataplane_fixture& f, std::uint16_t port, std::vector<std::uint8_t> join,
+                                    bool before_connect = false) {
     auto cl = std::make_unique<client>();
     cl->f = &f;
     cl->port = port;
@@ -47,6 +48,7 @@ std::unique_ptr<client> make_client(test::dataplane_fixture& f, std::uint16_t po
     o.peer_info = {"198.18.0.2:" + std::to_string(port)};
     o.stay = 30 * session::seconds;
     o.group_joins = {std::move(join)};
+    o.group_join_before_connect = before_connect;
     client* raw = cl.get();
     o.on_group_message = [raw](std::uint64_t flow, wire::bytes m) {
         raw->group_messages.push_back(to_hex(m));
@@ -119,6 +121,21 @@ BOOST_AUTO_TEST_CASE(malformed_join_is_counted_and_joins_nothing) {
     auto a = make_client(f, 40003, {0x01, 0x21, 0x15, 0xaa});
     a->c->begin(now_us(), *a);
     BOOST_REQUIRE(run(f, {a.get()}, [&] { return f.drops(wire::drop_reason::bad_group_join) == 1; }));
+    BOOST_TEST(f.rt.groups().table().membership_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(join_before_connect_is_refused_and_counted) {
+    test::dataplane_fixture f;
+    std::array<std::uint8_t, 32> gid{};
+    gid.fill(0x43);
+    auto a = make_client(f, 40004, peer::group_join_message(gid), true);
+    a->c->begin(now_us(), *a);
+    const bool refused = run(f, {a.get()}, [&] {
+        return f.drops(wire::drop_reason::bad_group_join) == 1 && a->c->current_phase() == peer::phase::connected;
+    }, 3000);
+    for (const auto& s : a->c->report().steps) BOOST_TEST_MESSAGE(s);
+    BOOST_TEST(refused);
+    BOOST_TEST((a->c->current_phase() == peer::phase::connected));  // the NetConnection itself is fine
     BOOST_TEST(f.rt.groups().table().membership_count() == 0u);
 }
 

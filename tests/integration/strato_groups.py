@@ -11,7 +11,8 @@ bridge at 198.18.0.10 and up.
    over the peer mesh (direct P2P sessions opened through introductions).
 2. Two peers in another group (raw ID) learn only each other.
 3. Leave (FIN on the GC flow) and rejoin on a new GC flow.
-4. Bad input: a malformed join, an oversized legacy groupspec, a join flood
+4. Bad input: malformed joins, a join before connect, an oversized legacy
+   groupspec, a join flood
    on one flow -- counted (bad_group_join, group_join_rate) and the table
    stays within bounds (final memberships 0 once everyone left).
 stratod's counters show no user data crossed it: posts travel peer to peer.
@@ -175,6 +176,10 @@ class Run:
         for raw in ("012115aabbcc", "01214200" + "00" * 32, "02"):
             rc, out, err = self.finish(self.start(nss[4], OTHER, "--duration", "2", "--raw-join", raw))
             self.f.check(rc == 0, "malformed join %s: session stays fine (rc %s %s)" % (raw, rc, err[-200:]))
+        # A GC flow opened before connect: refused and counted (bad_group_join).
+        rc, out, err = self.finish(self.start(nss[4], OTHER, "--duration", "2", "--join-before-connect"))
+        _, _, members, _, _ = parse(out)
+        self.f.check(rc == 0 and not members, "join before connect: no member learned (rc %s, %s)" % (rc, members))
         # An oversized groupspec (legacy form, hashed by the server): > 1024 bytes.
         entry = "7e20" + "aa" * 125
         spec = "G:" + entry * 6 + "00"
@@ -220,12 +225,13 @@ class Run:
         self.f.check(c.get("groups.members_sent", 0) >= PEERS, "groups.members_sent (%s)" % c.get("groups.members_sent"))
         self.f.check(c.get("groups.count", -1) == 0 and c.get("groups.memberships", -1) == 0,
                      "everyone left: no group, no membership (%s, %s)" % (c.get("groups.count"), c.get("groups.memberships")))
-        self.f.check(c.get("drop.bad_group_join", 0) >= 3, "drop.bad_group_join >= 3 (%s)" % c.get("drop.bad_group_join"))
+        # Three malformed joins, one before connect, one oversized groupspec.
+        self.f.check(c.get("drop.bad_group_join", 0) >= 5, "drop.bad_group_join >= 5 (%s)" % c.get("drop.bad_group_join"))
         self.f.check(c.get("drop.group_join_rate", 0) >= 40, "drop.group_join_rate >= 40 (%s)" % c.get("drop.group_join_rate"))
         self.f.check(c.get("stage.introduction", 0) >= PEERS - 1, "introductions for the post (%s)" % c.get("stage.introduction"))
         # Only the group peers' NetConnections opened sessions with stratod:
         # the P2P sessions carrying the posts did not.
-        sessions = PEERS + 2 + 2 + 3 + 1 + 1
+        sessions = PEERS + 2 + 2 + 3 + 1 + 1 + 1
         self.f.check(c.get("stage.session_opened", -1) == sessions,
                      "sessions opened only by the %d group clients (%s)" % (sessions, c.get("stage.session_opened")))
         self.f.check(c.get("session.messages_in", 10 ** 9) <= sessions * 3 + 60,

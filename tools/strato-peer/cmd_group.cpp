@@ -33,7 +33,7 @@ constexpr std::string_view cmd = "group";
 constexpr const char* usage_text =
     "usage: strato-peer group join rtmfp://HOST[:PORT]/APP GROUP_SPEC [--duration S] [--expect N]\n"
     "       [--post TEXT] [--post-after S] [--expect-posts N] [--leave-after S] [--rejoin-after S]\n"
-    "       [--legacy] [--raw-join HEX] [--repeat-join N] [--timeout MS] [-4|-6]\n"
+    "       [--legacy] [--raw-join HEX] [--repeat-join N] [--join-before-connect] [--timeout MS] [-4|-6]\n"
     "  GROUP_SPEC: a groupspec \"G:...\" or a 64-hex-digit group ID";
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -65,7 +65,7 @@ int group_command(args a) {
     std::string post_text, raw_join;
     std::uint64_t duration_s = 10, expect = 0, expect_posts = 0, timeout_ms = 5000;
     std::uint64_t post_after_s = 2, leave_after_s = 0, rejoin_after_s = 0, repeat_join = 0;
-    bool legacy = false;
+    bool legacy = false, join_before_connect = false;
     int family = AF_UNSPEC;
     for (std::size_t i = 1; i < a.size(); ++i) {
         const std::string_view s = a[i];
@@ -91,6 +91,8 @@ int group_command(args a) {
             if (post_text.size() > 1000) return usage_error(cmd, "--post: longer than 1000 bytes");
         } else if (s == "--legacy") {
             legacy = true;
+        } else if (s == "--join-before-connect") {
+            join_before_connect = true;
         } else if (s == "-4") {
             family = AF_INET;
         } else if (s == "-6") {
@@ -194,6 +196,7 @@ int group_command(args a) {
     co.timeout = timeout_ms * session::ms;
     co.on_forwarded_ihello = [&](const wire::forwarded_ihello& f) { responder.on_forwarded_ihello(f, now, sender); };
     co.group_joins = {join};
+    co.group_join_before_connect = join_before_connect;
     co.on_group_message = [&](std::uint64_t, wire::bytes m) {
         if (m.size() != 33 || m[0] != 0x0b) {
             line("unexpected group message " + to_hex(m));

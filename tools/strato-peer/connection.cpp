@@ -294,6 +294,16 @@ void connection::send_connect() {
     std::uint8_t meta[16];
     wire::writer mw(meta);
     flash::write_tc_metadata(mw, 0);
+    if (o_.group_join_before_connect) {
+        // Opened first so its data leaves ahead of connect.
+        static constexpr std::uint8_t gc_metadata[] = {0x47, 0x43};
+        for (const auto& j : o_.group_joins) {
+            const std::uint64_t gf = session_.open_flow(wire::bytes{gc_metadata, sizeof gc_metadata});
+            if (gf != 0 && session_.send(gf, j) == session::send_status::ok)
+                step("sent group join before connect on GC flow " + std::to_string(gf));
+        }
+        session_.poll(last_now_, *this);  // its own packet, ahead of connect
+    }
     control_flow_ = session_.open_flow(mw.written());
     if (control_flow_ == 0) {
         finish(outcome::protocol_failure, "local session", "cannot open the control flow");
@@ -453,7 +463,7 @@ void connection::after_connect(time_us now) {
         return;
     }
     step("sent setPeerInfo [" + listed + "]");
-    for (const auto& j : o_.group_joins) {
+    for (const auto& j : o_.group_join_before_connect ? decltype(o_.group_joins){} : o_.group_joins) {
         const std::uint64_t gf = open_group_flow(j);
         step(gf ? "sent group join on GC flow " + std::to_string(gf) : std::string("cannot open a GC flow"));
     }

@@ -60,6 +60,9 @@ struct connect_options {
     // flows (`0b <peer ID>`, §7.3) with the flow it came on.
     std::vector<std::vector<std::uint8_t>> group_joins;
     std::function<void(std::uint64_t flow, wire::bytes message)> on_group_message;
+    // Robustness tests: send the joins before connect instead (the server
+    // must refuse a GC flow of a peer that is not connected).
+    bool group_join_before_connect = false;
 };
 
 enum class phase : std::uint8_t { idle, ihello_sent, keying_sent, connecting, connected, closing, done };

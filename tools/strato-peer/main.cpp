@@ -26,6 +26,7 @@ void usage(std::FILE* out) {
                  "      ask the server for an introduction to PEER_ID, talk to it directly, check the echoes\n"
                  "  group join rtmfp://HOST[:PORT]/APP GROUP_SPEC [--duration S] [--expect N] [--post TEXT]\n"
                  "        [--post-after S] [--expect-posts N] [--leave-after S] [--rejoin-after S] [--legacy] [--raw-join HEX]\n"
+                 "        [--repeat-join N] [--join-before-connect]\n"
                  "      join a NetGroup (G:... groupspec or 64-hex ID), print members, post to them peer to peer\n"
                  "  send-raw HOST:PORT HEX [--wait MS]\n"
                  "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
