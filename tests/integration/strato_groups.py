@@ -11,7 +11,9 @@ bridge at 198.18.0.10 and up.
    over the peer mesh (direct P2P sessions opened through introductions).
 2. Two peers in another group (raw ID) learn only each other.
 3. Leave (FIN on the GC flow) and rejoin on a new GC flow.
-4. Bad input: malformed joins, a join before connect, an oversized legacy
+4. Limits: an eleventh member of a group capped at ten, a fourth group when
+   three are allowed: refused under group_members_full / group_table_full.
+5. Bad input: malformed joins, a join before connect, an oversized legacy
    groupspec, a join flood
    on one flow -- counted (bad_group_join, group_join_rate) and the table
    stays within bounds (final memberships 0 once everyone left).
@@ -98,6 +100,9 @@ class Run:
             time.sleep(0.3)
         time.sleep(4)
         self.check_rest()
+        # An eleventh member: the group is full (sessions.max_group_members = 10).
+        rc, out, _ = self.finish(self.start(nss[0], SPEC, "--duration", "2"))
+        self.f.check(rc == 0 and not parse(out)[2], "an 11th member is refused and learns nobody (rc %s)" % rc)
         results = [self.finish(p) for p in procs]
         ids = set()
         parsed = []
@@ -157,6 +162,12 @@ class Run:
         self.f.check(ma == [idb] and mb == [ida], "group 2: each learned exactly the other (%s %s)" % (ma, mb))
         self.f.check(not (set(ma + mb) & group_one_ids), "group 2: no member of group 1 leaked")
 
+    def table_limit(self, nss):
+        it.log("== the table holds at most sessions.max_groups = 3 groups")
+        procs = [self.start(nss[6 + i], "%02x" % (0xa0 + i) * 32, "--duration", "4") for i in range(4)]
+        results = [self.finish(p) for p in procs]
+        self.f.check(all(rc == 0 for rc, _, _ in results), "four single-member groups: exit 0 (%s)" % [r[0] for r in results])
+
     def leave_and_rejoin(self, nss):
         it.log("== leave and rejoin")
         a = self.start(nss[2], OTHER, "--duration", "9", "--leave-after", "2", "--rejoin-after", "3")
@@ -198,6 +209,12 @@ class Run:
         nss = [self.topo.on_bridge("g%d" % i, "198.18.0.%d" % (10 + i))[0] for i in range(PEERS)]
         config = os.path.join(self.tmp, "stratod.toml")
         it.write_config(self.example, config, self.topo.link.host_if)
+        with open(config) as c:
+            text = c.read()
+        # Limits small enough to reach: one group of ten, three groups at once.
+        text = text.replace("[sessions]\n", "[sessions]\nmax_groups = 3\nmax_group_members = 10\n", 1)
+        with open(config, "w") as c:
+            c.write(text)
         self.rest_port = free_port()
         with open(config, "a") as c:
             c.write('\n[rest]\nlisten = "127.0.0.1:%d"\n' % self.rest_port)
@@ -212,6 +229,7 @@ class Run:
         ids = self.one_group_and_posts(nss)
         self.two_groups_apart(nss, ids)
         self.leave_and_rejoin(nss)
+        self.table_limit(nss)
         self.bad_input(nss)
         time.sleep(1)
         rc = self.daemon.stop()
@@ -227,11 +245,13 @@ class Run:
                      "everyone left: no group, no membership (%s, %s)" % (c.get("groups.count"), c.get("groups.memberships")))
         # Three malformed joins, one before connect, one oversized groupspec.
         self.f.check(c.get("drop.bad_group_join", 0) >= 5, "drop.bad_group_join >= 5 (%s)" % c.get("drop.bad_group_join"))
+        self.f.check(c.get("drop.group_members_full", 0) == 1, "drop.group_members_full == 1 (%s)" % c.get("drop.group_members_full"))
+        self.f.check(c.get("drop.group_table_full", 0) == 1, "drop.group_table_full == 1 (%s)" % c.get("drop.group_table_full"))
         self.f.check(c.get("drop.group_join_rate", 0) >= 40, "drop.group_join_rate >= 40 (%s)" % c.get("drop.group_join_rate"))
         self.f.check(c.get("stage.introduction", 0) >= PEERS - 1, "introductions for the post (%s)" % c.get("stage.introduction"))
         # Only the group peers' NetConnections opened sessions with stratod:
         # the P2P sessions carrying the posts did not.
-        sessions = PEERS + 2 + 2 + 3 + 1 + 1 + 1
+        sessions = PEERS + 1 + 2 + 2 + 4 + 3 + 1 + 1 + 1
         self.f.check(c.get("stage.session_opened", -1) == sessions,
                      "sessions opened only by the %d group clients (%s)" % (sessions, c.get("stage.session_opened")))
         self.f.check(c.get("session.messages_in", 10 ** 9) <= sessions * 3 + 60,
