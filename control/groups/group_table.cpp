@@ -218,7 +218,7 @@ join_answer group_table::join(const join_request& r, const member_filter& filter
 
     if (moving != none) remove_membership(moving);
     if (same_group != none && same_group != moving) remove_membership(same_group);
-    found = index_.find(key);  // removals may have deleted or recreated nothing else, but the group may be gone
+    found = index_.find(key);  // the removals above may have deleted this group (its last member moved)
     std::uint32_t gi;
     if (found == index_.end()) {
         if (!free_groups_.empty()) {

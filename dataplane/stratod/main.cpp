@@ -266,7 +266,7 @@ int main(int argc, char** argv) {
     std::printf("final sessions.active %zu\nfinal sessions.bytes_each %zu\nfinal keying.completed %llu\n"
                 "final directory.peers %llu\nfinal directory.updates %llu\nfinal directory.refused %llu\n"
                 "final groups.count %zu\nfinal groups.memberships %zu\nfinal groups.joins %llu\n"
-                "final groups.refused %llu\nfinal groups.members_sent %llu\n",
+                "final groups.refused %llu\nfinal groups.members_sent %llu\nfinal groups.commands_lost %llu\n",
                 dp.sessions_active(), dp.bytes_per_session(),
                 static_cast<unsigned long long>(dp.keying().completed()),
                 static_cast<unsigned long long>(directory.count()), static_cast<unsigned long long>(feed.applied),
@@ -276,6 +276,7 @@ int main(int argc, char** argv) {
                                                 dp.groups().table().stats().refused_group_members_full +
                                                 dp.groups().table().stats().refused_app_limit +
                                                 dp.groups().table().stats().refused_memberships_full),
-                static_cast<unsigned long long>(dp.groups().table().stats().members_sent));
+                static_cast<unsigned long long>(dp.groups().table().stats().members_sent),
+                static_cast<unsigned long long>(dp.groups().stats().commands_lost));
     return shut_down(0);
 }

@@ -241,6 +241,7 @@ class Run:
                 it.log("  %s %d" % (k, c[k]))
         self.f.check(c.get("groups.joins", 0) >= PEERS + 4, "groups.joins >= %d (%s)" % (PEERS + 4, c.get("groups.joins")))
         self.f.check(c.get("groups.members_sent", 0) >= PEERS, "groups.members_sent (%s)" % c.get("groups.members_sent"))
+        self.f.check(c.get("groups.commands_lost", -1) == 0, "no answer lost on the way to a worker (%s)" % c.get("groups.commands_lost"))
         self.f.check(c.get("groups.count", -1) == 0 and c.get("groups.memberships", -1) == 0,
                      "everyone left: no group, no membership (%s, %s)" % (c.get("groups.count"), c.get("groups.memberships")))
         # Three malformed joins, one before connect, one oversized groupspec.
