@@ -124,6 +124,19 @@ struct handshake_config {
     std::uint32_t rate_limit_buckets_ = 65536;
 };
 
+// [introduction]: IHellos naming a peer ID (issue 6 item 2). Each worker
+// lcore limits on its own, so a target reached through k lcores gets at most
+// k times its limit.
+struct introduction_config {
+    std::uint32_t per_initiator_per_second_ = 100;
+    std::uint32_t per_initiator_burst_ = 200;
+    std::uint8_t initiator_ipv4_prefix_ = 32;
+    std::uint8_t initiator_ipv6_prefix_ = 128;
+    std::uint32_t per_target_per_second_ = 200;
+    std::uint32_t per_target_burst_ = 400;
+    std::uint32_t buckets_ = 65536;
+};
+
 // [sessions]
 struct sessions_config {
     std::uint32_t max_sessions_per_lcore_ = 4096;
@@ -176,6 +189,7 @@ struct stratod_config {
     workers_config workers_;
     mempool_config mempool_;
     handshake_config handshake_;
+    introduction_config introduction_;
     sessions_config sessions_;
     std::vector<app_config> apps_;  // empty: any app path is accepted
     rest_config rest_;

@@ -247,6 +247,37 @@ constexpr std::array handshake_rows{
         none, power_of_two),
 };
 
+// ---- [introduction] ------------------------------------------------------
+
+constexpr std::array introduction_rows{
+    integer<&introduction_config::per_initiator_per_second_>(
+        "per_initiator_per_second", 1, 10000000, reload::yes,
+        "Introductions (IHello naming a peer ID) per second allowed per initiator "
+        "address, counted or not found alike (token bucket rate, per worker lcore)."),
+    integer<&introduction_config::per_initiator_burst_>(
+        "per_initiator_burst", 1, 10000000, reload::yes,
+        "Introductions a quiet initiator address may ask for at once."),
+    integer<&introduction_config::initiator_ipv4_prefix_>(
+        "initiator_ipv4_prefix", 8, 32, reload::yes,
+        "IPv4 initiators sharing this prefix length share one introduction bucket "
+        "(32: each address on its own)."),
+    integer<&introduction_config::initiator_ipv6_prefix_>(
+        "initiator_ipv6_prefix", 32, 128, reload::yes,
+        "IPv6 initiators sharing this prefix length share one introduction bucket."),
+    integer<&introduction_config::per_target_per_second_>(
+        "per_target_per_second", 1, 10000000, reload::yes,
+        "Introductions per second to one target peer (Redirect + Forwarded IHello), "
+        "per worker lcore."),
+    integer<&introduction_config::per_target_burst_>(
+        "per_target_burst", 1, 10000000, reload::yes,
+        "Introductions a quiet target peer may receive at once."),
+    integer<&introduction_config::buckets_>(
+        "buckets", 1024, 16777216, reload::no,
+        "Token buckets per worker lcore in each of the two introduction limiters "
+        "(a power of two).",
+        none, power_of_two),
+};
+
 // ---- [sessions] ----------------------------------------------------------
 
 constexpr std::array sessions_rows{
@@ -367,6 +398,7 @@ std::span<const key<queue_assignment>> queue_keys() { return queue_rows; }
 std::span<const key<mempool_config>> mempool_keys() { return mempool_rows; }
 std::span<const key<handshake_config>> handshake_keys() { return handshake_rows; }
 std::span<const key<sessions_config>> sessions_keys() { return sessions_rows; }
+std::span<const key<introduction_config>> introduction_keys() { return introduction_rows; }
 std::span<const key<app_config>> app_keys() { return app_rows; }
 std::span<const key<rest_config>> rest_keys() { return rest_rows; }
 

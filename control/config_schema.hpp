@@ -181,6 +181,7 @@ std::span<const key<queue_assignment>> queue_keys();
 std::span<const key<mempool_config>> mempool_keys();
 std::span<const key<handshake_config>> handshake_keys();
 std::span<const key<sessions_config>> sessions_keys();
+std::span<const key<introduction_config>> introduction_keys();
 std::span<const key<app_config>> app_keys();
 std::span<const key<rest_config>> rest_keys();
 
@@ -199,6 +200,7 @@ void for_each_section(Visitor&& v) {
             [](auto& c) -> auto& { return c.workers_.queues_; }, reload::no);
     v.table("mempool", mempool_keys(), [](auto& c) -> auto& { return c.mempool_; }, "");
     v.table("handshake", handshake_keys(), [](auto& c) -> auto& { return c.handshake_; }, "");
+    v.table("introduction", introduction_keys(), [](auto& c) -> auto& { return c.introduction_; }, "");
     v.table("sessions", sessions_keys(), [](auto& c) -> auto& { return c.sessions_; }, "");
     v.array("apps", app_keys(), [](auto& c) -> auto& { return c.apps_; }, reload::yes);
     v.table("rest", rest_keys(), [](auto& c) -> auto& { return c.rest_; }, "");

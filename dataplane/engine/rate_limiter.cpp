@@ -11,8 +11,17 @@ rate_limiter::rate_limiter(const rate_limit_config& cfg, std::uint64_t ticks_per
       ticks_per_second_(std::max<std::uint64_t>(ticks_per_second, 1)),
       mask_(std::bit_ceil(std::max<std::uint32_t>(cfg.buckets, 16)) - 1),
       buckets_(new bucket[mask_ + 1]) {
+    reconfigure(cfg);
+}
+
+void rate_limiter::reconfigure(const rate_limit_config& cfg) noexcept {
+    const std::uint32_t buckets = cfg_.buckets;  // fixed at construction
+    cfg_ = cfg;
+    cfg_.buckets = buckets;
     const std::uint64_t per_second = std::max<std::uint32_t>(cfg_.per_second, 1);
-    idle_ticks_ = ticks_per_second_ * std::max<std::uint64_t>(cfg_.burst, 1) / per_second + 1;
+    idle_ticks_ = ticks_per_second_ * std::clamp<std::uint64_t>(cfg_.burst, 1, 4000000) / per_second + 1;
+    __extension__ using u128 = unsigned __int128;
+    milli_per_tick_q32_ = static_cast<std::uint64_t>((static_cast<u128>(cfg_.per_second) * 1000u << 32) / ticks_per_second_);
 }
 
 std::uint64_t rate_limiter::prefix_key(const wire::socket_address& a) const noexcept {
@@ -41,9 +50,14 @@ std::uint64_t rate_limiter::prefix_key(const wire::socket_address& a) const noex
 }
 
 bool rate_limiter::allow(const wire::socket_address& source, std::uint64_t now) noexcept {
-    const std::uint64_t key = prefix_key(source);
-    bucket& b = buckets_[key & mask_];
-    const std::uint32_t full = std::max<std::uint32_t>(cfg_.burst, 1) * 1000u;
+    return allow_key(prefix_key(source), now);
+}
+
+bool rate_limiter::allow_key(std::uint64_t key, std::uint64_t now) noexcept {
+    key |= 1;  // never 0, which marks an unused bucket
+    bucket& b = buckets_[(key >> 1) & mask_];  // bit 0 is always set
+    // Milli-tokens in 32 bits: bursts above 4 million are all "unlimited".
+    const std::uint32_t full = std::clamp<std::uint32_t>(cfg_.burst, 1, 4000000) * 1000u;
     if (b.key != key) {
         // Take over a bucket only once its owner has gone quiet; otherwise the
         // two prefixes share it (conservative: a collision never adds tokens).
@@ -55,12 +69,15 @@ bool rate_limiter::allow(const wire::socket_address& source, std::uint64_t now) 
     }
     if (now > b.last) {
         const std::uint64_t elapsed = std::min(now - b.last, idle_ticks_);  // bounded: no overflow below
-        const std::uint64_t add = elapsed * cfg_.per_second * 1000u / ticks_per_second_;
+        // Fixed-point multiply instead of a 64-bit division per packet.
+        __extension__ using u128 = unsigned __int128;
+        const auto add = static_cast<std::uint64_t>((static_cast<u128>(elapsed) * milli_per_tick_q32_) >> 32);
         if (add > 0) {
             b.tokens_milli = static_cast<std::uint32_t>(std::min<std::uint64_t>(full, b.tokens_milli + add));
             b.last = now;
         }
     }
+    b.tokens_milli = std::min(b.tokens_milli, full);  // a lowered burst (reconfigure) applies at once
     if (b.tokens_milli < 1000u) return false;
     b.tokens_milli -= 1000u;
     return true;

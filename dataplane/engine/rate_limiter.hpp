@@ -24,6 +24,13 @@ public:
     rate_limiter(const rate_limit_config& cfg, std::uint64_t ticks_per_second);
     // Takes one token for the source's prefix; false when the bucket is empty.
     [[nodiscard]] bool allow(const wire::socket_address& source, std::uint64_t now) noexcept;
+    // The same for any other identity (a peer ID): `key` must already be a
+    // well-mixed hash (a SHA-256 peer ID's first bytes are).
+    [[nodiscard]] bool allow_key(std::uint64_t key, std::uint64_t now) noexcept;
+    // New rate, burst and prefixes (live reload), keeping the buckets: a
+    // bucket fuller than the new burst is cut down at its next use.
+    void reconfigure(const rate_limit_config& cfg) noexcept;
+    const rate_limit_config& config() const noexcept { return cfg_; }
     std::size_t bucket_count() const noexcept { return mask_ + 1; }
     std::size_t memory_bytes() const noexcept { return bucket_count() * sizeof(bucket); }
 
@@ -39,6 +46,7 @@ private:
     rate_limit_config cfg_;
     std::uint64_t ticks_per_second_;
     std::uint64_t idle_ticks_;  // an untouched bucket this long is full again
+    std::uint64_t milli_per_tick_q32_ = 0;  // refill rate, milli-tokens per tick in 32.32 fixed point
     std::size_t mask_;
     std::unique_ptr<bucket[]> buckets_;
 };

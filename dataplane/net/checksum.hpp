@@ -6,18 +6,26 @@
 #include <cstdint>
 
 #include "dataplane/net/types.hpp"
+#include "dataplane/wire/ones_complement.hpp"
 
 namespace strato::net {
-
-// Adds n bytes at p to acc (an odd trailing byte is padded with zero,
-// RFC 1071 §4.1). Callers chain calls for discontiguous pieces, each
-// piece but the last of even length.
-std::uint32_t checksum_add(const std::uint8_t* p, std::size_t n, std::uint32_t acc = 0) noexcept;
 
 // Folds the carries back in (RFC 1071 §2(C)); the result is not complemented.
 constexpr std::uint16_t checksum_fold(std::uint64_t sum) noexcept {
     while (sum >> 16) sum = (sum & 0xffffu) + (sum >> 16);
     return static_cast<std::uint16_t>(sum);
+}
+
+// Adds n bytes at p to acc (an odd trailing byte is padded with zero,
+// RFC 1071 §4.1). Callers chain calls for discontiguous pieces, each
+// piece but the last of even length. Inline: most calls sum a few
+// fixed-size header fields several times per packet.
+inline std::uint32_t checksum_add(const std::uint8_t* p, std::size_t n, std::uint32_t acc = 0) noexcept {
+    const std::size_t even = n & ~std::size_t{1};
+    std::uint64_t sum = std::uint64_t{acc} + wire::ones_complement_sum_even(p, even);
+    if (even < n) sum += static_cast<std::uint32_t>(p[even] << 8);
+    // 16 bits plus at most one carry: fits the next call's 32-bit acc.
+    return checksum_fold(sum);
 }
 
 // The value to put in a checksum field covering data summing to acc.

@@ -81,6 +81,8 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
                                                cfg.handshake_.rate_limit_ipv4_prefix_,
                                                cfg.handshake_.rate_limit_ipv6_prefix_,
                                                cfg.handshake_.rate_limit_buckets_};
+    sh.introduction_initiator_limits = introduction_initiator_limits(cfg.introduction_);
+    sh.introduction_target_limits = introduction_target_limits(cfg.introduction_);
     sh.port_count = static_cast<std::uint16_t>(ports_.size());
     for (std::size_t p = 0; p < ports_.size(); ++p) {
         sh.pools[p] = ports_[p].pool;

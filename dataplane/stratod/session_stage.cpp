@@ -46,6 +46,18 @@ net::udp_route reverse_route(const rte_mbuf* m, const net::udp_datagram& d, cons
 }
 } // namespace
 
+// Nothing sent toward an unvalidated address exceeds this many times the
+// bytes of the datagram that asked for it (issue 6 item 2).
+constexpr std::size_t max_amplification = 3;
+
+// The datagram size of a startup packet holding one chunk of `chunk_size`
+// bytes, once sealed: session ID, checksum, flags, timestamp, the chunk,
+// padding to the AES block (RFC 7016 §2.2.2-§2.2.4).
+constexpr std::size_t sealed_startup_size(std::size_t chunk_size) noexcept {
+    const std::size_t plain = 2 + 1 + 2 + chunk_size;
+    return wire::session_id_size + (plain + wire::cipher_block - 1) / wire::cipher_block * wire::cipher_block;
+}
+
 // An introduction for a session of another lcore travels in an mbuf on the
 // owner's handoff ring, marked by this port number (no NIC has it).
 constexpr std::uint16_t intro_marker = 0xffff;
@@ -488,6 +500,30 @@ void session_stage::finish_keying(keying_slot* slot) noexcept {
     dh_->release(slot);
 }
 
+std::uint32_t session_stage::open_session_for_benchmark(const wire::socket_address& far, const wire::socket_address& local,
+                                                        const net::mac_address& far_mac, std::uint16_t port_index,
+                                                        const session::session_keys& keys,
+                                                        const crypto::digest& peer_id) noexcept {
+    if (free_states_.empty()) return 0;
+    const std::uint32_t state_index = free_states_.back();
+    server_session* st = &states_[state_index];
+    session::session_params params;
+    params.far_id = 0x40000000u | state_index;
+    params.far_address = far;
+    params.initiator = false;
+    session::session* s = table_.create(params, keys, st, now_us_);
+    if (!s) return 0;
+    free_states_.pop_back();
+    s->user = st;
+    st->bind(this, s, *cfg_.netconnection, counters());
+    st->peer_id = peer_id;
+    st->initiator_session_id = params.far_id;
+    st->port_index = port_index;
+    st->far_mac = far_mac;
+    st->local = local;
+    return s->near_id();
+}
+
 void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                                    wire::bytes tag) noexcept {
     session::session* s = table_.lookup(session_id);
@@ -499,7 +535,7 @@ void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, co
 }
 
 void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
-                                    std::uint64_t) noexcept {
+                                    std::uint64_t now_tsc) noexcept {
     auto& c = counters();
     auto& sh = *w_->shared;
     auto p = wire::parse_packet(packet);
@@ -513,6 +549,13 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
         rte_pktmbuf_free(m);
         return;
     }
+    // Per initiator before the directory is read: a flood of made-up peer
+    // IDs costs a bucket lookup, not a hash probe per packet.
+    if (!w_->introduction_initiator_limiter->allow(d.source, now_tsc)) {
+        c.drop(drop_reason::introduction_initiator_limited);
+        rte_pktmbuf_free(m);
+        return;
+    }
     control::peer_id id;
     std::memcpy(id.data(), epd->fingerprint.data(), id.size());
     control::peer_view target;
@@ -523,7 +566,16 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
         rte_pktmbuf_free(m);
         return;
     }
-    c.count(engine::stage::introduction);
+    // Per target: many initiators cannot make one peer's NAT (and the peer)
+    // answer a storm of Forwarded IHellos. A peer ID is a SHA-256: its first
+    // bytes are already uniformly mixed.
+    std::uint64_t target_key = 0;
+    std::memcpy(&target_key, id.data(), sizeof target_key);
+    if (!w_->introduction_target_limiter->allow_key(target_key, now_tsc)) {
+        c.drop(drop_reason::introduction_target_limited);
+        rte_pktmbuf_free(m);
+        return;
+    }
     // Copy what the FIHello needs before the Redirect overwrites the frame.
     intro_record rec{};
     rec.session_id = target.session_id;
@@ -555,6 +607,17 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
         rte_pktmbuf_free(m);
         return;
     }
+    // The initiator's address is unvalidated (spoofable): what goes back to
+    // it stays within 3x what it sent. The observed address comes first, so
+    // trimming keeps the most useful candidates.
+    const std::size_t budget = max_amplification * d.payload_length;
+    while (r.address_count > 0 && sealed_startup_size(wire::redirect_chunk_size(r)) > budget) --r.address_count;
+    if (r.address_count == 0) {
+        c.drop(drop_reason::amplification_limited);
+        rte_pktmbuf_free(m);
+        return;
+    }
+    c.count(engine::stage::introduction);
     const auto frame = std::span<std::uint8_t>(rte_pktmbuf_mtod(m, std::uint8_t*),
                                                rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m));
     const auto reply = frame.subspan(d.reply_payload_offset);
@@ -563,14 +626,15 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
     auto sealed = b.finish() ? crypto::seal(b, 0, crypto::seal_params{crypto::default_aes_key(), nullptr, 0})
                              : wire::result<std::size_t>(drop_reason::tx_full);
     const auto mode = sh.checksum_modes[port_index];
-    const auto f = sealed.ok() ? net::finish_udp_reply(sh.l3[port_index], d, frame, *sealed, mode) : net::udp_frame{};
+    const auto f = sealed.ok() && *sealed <= budget ? net::finish_udp_reply(sh.l3[port_index], d, frame, *sealed, mode)
+                                                    : net::udp_frame{};
     if (f.frame_length == 0) {
-        c.drop(sealed.ok() ? drop_reason::tx_full : sealed.error());
+        c.drop(!sealed.ok() ? sealed.error() : *sealed > budget ? drop_reason::amplification_limited : drop_reason::tx_full);
         rte_pktmbuf_free(m);
-    } else {
-        transmit_udp_frame(*w_, port_index, m, f, d.ipv6, mode);
-        c.count(engine::stage::redirect_sent);
+        return;  // no Redirect: no Forwarded IHello either
     }
+    transmit_udp_frame(*w_, port_index, m, f, d.ipv6, mode);
+    c.count(engine::stage::redirect_sent);
 
     // Then the Forwarded IHello, inside the target's session.
     if (target.lcore == cfg_.worker_index) {

@@ -149,6 +149,14 @@ public:
     // Once per poll loop: finished keyings, handed-over packets, session timers.
     void poll(std::uint64_t now_tsc) noexcept;
 
+    // Benchmarks: a responder session as if keyed with `keys` (no RIKeying
+    // sent), for a peer at `far` reached through `port_index`. Only before
+    // the worker runs: the table is the worker's once it does. Returns the
+    // session ID, 0 when the table is full.
+    std::uint32_t open_session_for_benchmark(const wire::socket_address& far, const wire::socket_address& local,
+                                             const net::mac_address& far_mac, std::uint16_t port_index,
+                                             const session::session_keys& keys, const crypto::digest& peer_id) noexcept;
+
     rte_ring* handoff_ring() const noexcept { return handoff_; }
     rte_ring* event_ring() const noexcept { return events_; }
     const session::session_table& table() const noexcept { return table_; }

@@ -21,6 +21,10 @@ namespace {
 
 constexpr std::size_t neighbour_slots = 4096;
 constexpr std::size_t scratch_slot = 2048;  // a decrypted UDP payload (mbufs hold < 2 KiB)
+// Slots one cache line more than 2 KiB apart: at a power-of-two stride the
+// first lines of a burst's 32 plaintexts all fall into two L1 sets and evict
+// each other between decryption and parsing.
+constexpr std::size_t scratch_stride = scratch_slot + 64;
 
 // Which L2/L3 reply this is, for the stage counters (cold path: ARP, ping, ND).
 stage reply_stage(const std::uint8_t* frame, std::size_t len) noexcept {
@@ -34,6 +38,14 @@ stage reply_stage(const std::uint8_t* frame, std::size_t len) noexcept {
     if (type == 0x0806) return stage::arp_replied;
     if (type == 0x86dd && len > l2 + 40 && frame[l2 + 6] == 58 && frame[l2 + 40] == 136) return stage::nd_replied;
     return stage::icmp_echo_replied;
+}
+
+constexpr std::uint16_t frame_lookahead = 4;
+
+void prefetch_frame(rte_mbuf* m) noexcept {
+    const auto* data = rte_pktmbuf_mtod(m, const std::uint8_t*);
+    rte_prefetch0(data);
+    rte_prefetch0(data + RTE_CACHE_LINE_SIZE);
 }
 
 std::span<std::uint8_t> frame_of(rte_mbuf* m) noexcept {
@@ -61,7 +73,7 @@ public:
             std::fprintf(stderr, "lcore %u: IPsec-MB unavailable\n", w_.lcore_id);
             return -1;
         }
-        scratch_ = static_cast<std::uint8_t*>(rte_malloc_socket("strato_scratch", max_burst * scratch_slot, 64,
+        scratch_ = static_cast<std::uint8_t*>(rte_malloc_socket("strato_scratch", max_burst * scratch_stride, 64,
                                                                  static_cast<int>(rte_socket_id())));
         if (!scratch_) {
             std::fprintf(stderr, "lcore %u: cannot allocate scratch\n", w_.lcore_id);
@@ -123,8 +135,13 @@ private:
         const net::l3_config& l3 = sh_.l3[q.port_index];
         pending_count_ = 0;
 
+        // Every mbuf header of the burst first (cold when the producer was
+        // another core, e.g. a software ring), then the frames a few packets
+        // ahead: two lines cover an IHello or IIKeying frame.
+        for (std::uint16_t i = 0; i < n; ++i) rte_prefetch0(pkts[i]);
+        for (std::uint16_t i = 0; i < n && i < frame_lookahead; ++i) prefetch_frame(pkts[i]);
         for (std::uint16_t i = 0; i < n; ++i) {
-            if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+            if (i + frame_lookahead < n) prefetch_frame(pkts[i + frame_lookahead]);
             rte_mbuf* m = pkts[i];
             engine::bump(c_.rx_bytes[q.port_index], rte_pktmbuf_pkt_len(m));
             if (m->nb_segs != 1) {
@@ -177,7 +194,7 @@ private:
         if (!w_.limiter->allow(d.source, now)) return drop(m, drop_reason::rate_limited);
         const std::size_t k = pending_count_++;
         pending_[k] = pending_datagram{m, port_index, d};
-        open_jobs_[k] = crypto::open_job{payload, len, scratch_ + k * scratch_slot,
+        open_jobs_[k] = crypto::open_job{payload, len, scratch_ + k * scratch_stride,
                                          crypto::open_params{&default_key_, nullptr, 0, false}, {}, drop_reason::none};
     }
 
@@ -275,9 +292,20 @@ void transmit_udp_frame(worker_context& w, std::uint16_t port_index, rte_mbuf* m
     rte_eth_tx_buffer(w.shared->port_ids[port_index], w.tx_queue, w.tx[port_index], m);
 }
 
+engine::rate_limit_config introduction_initiator_limits(const control::introduction_config& c) noexcept {
+    return {c.per_initiator_per_second_, c.per_initiator_burst_, c.initiator_ipv4_prefix_, c.initiator_ipv6_prefix_,
+            c.buckets_};
+}
+
+engine::rate_limit_config introduction_target_limits(const control::introduction_config& c) noexcept {
+    return {c.per_target_per_second_, c.per_target_burst_, 32, 128, c.buckets_};  // prefixes unused: keyed by peer ID
+}
+
 bool prepare_worker(worker_context& w, unsigned socket_id) {
     const auto& sh = *w.shared;
     w.limiter = std::make_unique<engine::rate_limiter>(sh.rate_limits, sh.time.hz);
+    w.introduction_initiator_limiter = std::make_unique<engine::rate_limiter>(sh.introduction_initiator_limits, sh.time.hz);
+    w.introduction_target_limiter = std::make_unique<engine::rate_limiter>(sh.introduction_target_limits, sh.time.hz);
     w.neighbour_storage = std::make_unique<net::neighbour_entry[]>(neighbour_slots);
     w.neighbours = std::make_unique<net::neighbour_cache>(
         std::span<net::neighbour_entry>(w.neighbour_storage.get(), neighbour_slots), sh.time.hz * 300, w.lcore_id);

@@ -21,6 +21,7 @@
 #include "dataplane/net/udp.hpp"
 #include "dataplane/stratod/clock.hpp"
 #include "dataplane/stratod/cookie_secrets.hpp"
+#include "control/config.hpp"
 #include "control/directory/peer_directory.hpp"
 #include "dataplane/stratod/session_stage.hpp"
 
@@ -39,6 +40,9 @@ struct shared_state {
     const crypto::server_certificate* certificate = nullptr;
     cookie_schedule cookies;
     engine::rate_limit_config rate_limits;
+    // Introductions: buckets per initiator prefix and per target peer ID.
+    engine::rate_limit_config introduction_initiator_limits;
+    engine::rate_limit_config introduction_target_limits;
     std::array<net::l3_config, engine::max_ports> l3{};  // by port index
     std::array<std::uint16_t, engine::max_ports> port_ids{};
     std::array<net::checksum_mode, engine::max_ports> checksum_modes{};
@@ -66,6 +70,8 @@ struct alignas(64) worker_context {
     shared_state* shared = nullptr;
     engine::lcore_counters counters;
     std::unique_ptr<engine::rate_limiter> limiter;
+    std::unique_ptr<engine::rate_limiter> introduction_initiator_limiter;
+    std::unique_ptr<engine::rate_limiter> introduction_target_limiter;
     std::unique_ptr<net::neighbour_entry[]> neighbour_storage;
     std::unique_ptr<net::neighbour_cache> neighbours;
     lcore_cookies cookies;
@@ -73,6 +79,10 @@ struct alignas(64) worker_context {
     std::unique_ptr<session_stage> sessions;
     std::atomic<bool> running{false};
 };
+
+// The two introduction limiters' settings from [introduction].
+engine::rate_limit_config introduction_initiator_limits(const control::introduction_config& c) noexcept;
+engine::rate_limit_config introduction_target_limits(const control::introduction_config& c) noexcept;
 
 // Prepares per-lcore state that allocates (before the poll loop starts).
 // Returns false with a message on stderr.

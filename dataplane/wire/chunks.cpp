@@ -184,6 +184,13 @@ void write_redirect(writer& w, const redirect& c) noexcept {
     });
 }
 
+std::size_t redirect_chunk_size(const redirect& c) noexcept {
+    std::size_t n = 3 + vlu_size(c.tag_echo.size()) + c.tag_echo.size();
+    const std::size_t count = c.address_count < max_redirect_addresses ? c.address_count : max_redirect_addresses;
+    for (std::size_t i = 0; i < count; ++i) n += c.addresses[i].encoded_size();
+    return n;
+}
+
 void write_rhello_cookie_change(writer& w, const rhello_cookie_change& c) noexcept {
     write_chunk(w, chunk_type::rhello_cookie_change, [&] {
         w.vlu_prefixed(c.old_cookie);

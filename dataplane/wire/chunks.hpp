@@ -182,6 +182,9 @@ void write_ihello(writer& w, const ihello& c) noexcept;
 void write_forwarded_ihello(writer& w, const forwarded_ihello& c) noexcept;
 void write_rhello(writer& w, const rhello& c) noexcept;
 void write_redirect(writer& w, const redirect& c) noexcept;
+// Bytes write_redirect writes (type, length, body): lets a sender trim the
+// address list to a size budget before building anything.
+std::size_t redirect_chunk_size(const redirect& c) noexcept;
 void write_rhello_cookie_change(writer& w, const rhello_cookie_change& c) noexcept;
 void write_iikeying(writer& w, const iikeying& c) noexcept;  // uses cookie/certificate/skic/signature
 void write_rikeying(writer& w, const rikeying& c) noexcept;

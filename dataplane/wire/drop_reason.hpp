@@ -73,6 +73,10 @@ enum class drop_reason : std::uint8_t {
     // capacity
     rate_limited,
     table_full,
+    // introductions (issue 6 item 2)
+    introduction_initiator_limited,  // the initiator's address asked for more introductions than allowed
+    introduction_target_limited,     // the target peer is being introduced more often than allowed
+    amplification_limited,           // no Redirect fits 3x the bytes the unvalidated initiator sent
     count_ // keep last
 };
 
@@ -136,6 +140,9 @@ inline constexpr std::array<std::string_view, drop_reason_count> drop_reason_nam
     "tx_full",
     "rate_limited",
     "table_full",
+    "introduction_initiator_limited",
+    "introduction_target_limited",
+    "amplification_limited",
 };
 
 static_assert(!drop_reason_names.back().empty(), "every drop_reason needs a name");

@@ -1,14 +1,17 @@
 #include "dataplane/wire/packet.hpp"
 
+#include "dataplane/wire/ones_complement.hpp"
+
 #include <algorithm>
 
 namespace strato::wire {
 
 std::uint16_t checksum(bytes b) noexcept {
-    std::uint32_t sum = 0;
-    std::size_t i = 0;
-    for (; i + 1 < b.size(); i += 2) sum += (std::uint32_t{b[i]} << 8) | b[i + 1];
-    if (i < b.size()) sum += b[i];
+    const std::size_t even = b.size() & ~std::size_t{1};
+    std::uint32_t sum = ones_complement_sum_even(b.data(), even);
+    // RFC 7425 §4.7.3.1 (and every implementation): an odd trailing byte is
+    // added as the low-order byte, unlike RFC 1071's zero padding.
+    if (even < b.size()) sum += b[even];
     sum = (sum >> 16) + (sum & 0xffff);
     sum += sum >> 16;
     return static_cast<std::uint16_t>(~sum);

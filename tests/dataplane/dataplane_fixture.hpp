@@ -58,14 +58,27 @@ struct dataplane_fixture {
     std::uint64_t stage_count(engine::stage s) const { return rt.totals().stages[static_cast<std::size_t>(s)]; }
 
     // A UDP datagram from the client (198.18.0.2:40000) to the server's 1935.
-    std::vector<std::uint8_t> udp_frame(const std::vector<std::uint8_t>& payload, std::uint16_t sport = 40000) {
-        std::vector<std::uint8_t> f(net::udp_payload_offset(false, false) + payload.size());
-        std::memcpy(f.data() + net::udp_payload_offset(false, false), payload.data(), payload.size());
+    std::vector<std::uint8_t> udp_frame(const std::vector<std::uint8_t>& payload, std::uint16_t sport = 40000,
+                                        std::uint32_t source_ip = 0xc6120002u) {
+        return udp_frame_from(payload, wire::socket_address::v4(source_ip, sport),
+                              wire::socket_address::v4(0xc6120001u, 1935));
+    }
+    // The same from [2001:db8::<host>]:sport to [2001:db8::1]:1935.
+    std::vector<std::uint8_t> udp6_frame(const std::vector<std::uint8_t>& payload, std::uint16_t sport, std::uint8_t host) {
+        const std::uint8_t from[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, host};
+        const std::uint8_t to[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return udp_frame_from(payload, wire::socket_address::v6(from, sport), wire::socket_address::v6(to, 1935));
+    }
+    std::vector<std::uint8_t> udp_frame_from(const std::vector<std::uint8_t>& payload, const wire::socket_address& from,
+                                             const wire::socket_address& to) {
+        const std::size_t offset = net::udp_payload_offset(false, from.ipv6);
+        std::vector<std::uint8_t> f(offset + payload.size());
+        std::memcpy(f.data() + offset, payload.data(), payload.size());
         net::udp_route r;
         r.source_mac = client_mac;
         r.destination_mac = server_mac;
-        r.source = wire::socket_address::v4(0xc6120002u, sport);
-        r.destination = wire::socket_address::v4(0xc6120001u, 1935);
+        r.source = from;
+        r.destination = to;
         const auto out = net::write_udp_headers(r, f, payload.size(), net::checksum_mode::software);
         BOOST_REQUIRE(out.frame_length == f.size());
         return f;

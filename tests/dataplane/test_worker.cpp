@@ -25,7 +25,9 @@ using strato::test::to_hex;
 
 namespace {
 
+using strato::test::client_mac;
 using strato::test::dataplane_fixture;
+using strato::test::server_mac;
 using strato::test::v4;
 
 // A default-key startup datagram holding one chunk written by `write`.
@@ -45,6 +47,57 @@ std::vector<std::uint8_t> startup_datagram(Write write) {
 std::vector<std::uint8_t> ihello(const std::vector<std::uint8_t>& tag) {
     const auto epd = from_hex("1c0a72746d66703a2f2f3139382e31382e302e313a313933352f617070");  // rtmfp://198.18.0.1:1935/app
     return startup_datagram([&](wire::writer& w) { wire::write_ihello(w, wire::ihello{epd, tag}); });
+}
+
+// An IHello whose EPD is a peer ID (one fingerprint option, RFC 7425 §4.4.2).
+std::vector<std::uint8_t> intro_ihello(const control::peer_id& id, const std::vector<std::uint8_t>& tag) {
+    std::vector<std::uint8_t> epd(2 + id.size());
+    epd[0] = 0x21;
+    epd[1] = 0x0f;
+    std::memcpy(epd.data() + 2, id.data(), id.size());
+    return startup_datagram([&](wire::writer& w) { wire::write_ihello(w, wire::ihello{epd, tag}); });
+}
+
+control::peer_id make_peer_id(std::uint8_t seed) {
+    control::peer_id id{};
+    for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(seed * 31 + i * 7 + 1);
+    return id;
+}
+
+// Puts an introducible peer in the directory, as the control thread does
+// after connect + setPeerInfo. Its session (on worker 0, numbered after the
+// ID: one session holds one peer) does not exist, so the Forwarded IHello is
+// counted as unknown_peer ("gone").
+void register_peer(stratod::runtime& rt, const control::peer_id& id, const wire::socket_address& public_address,
+                   std::span<const wire::socket_address> privates) {
+    control::peer_record r;
+    r.id = id;
+    r.public_address = public_address;
+    r.introducible = true;
+    r.lcore = 0;
+    r.session_id = 1000u + id[0];
+    for (std::size_t i = 0; i < privates.size(); ++i) r.private_addresses[i] = privates[i];
+    r.private_count = static_cast<std::uint8_t>(privates.size());
+    BOOST_REQUIRE(rt.directory().insert_or_update(r).ok());
+}
+
+// The Redirect in a frame sent back by the worker (payload at `offset`).
+wire::redirect open_redirect(const std::vector<std::uint8_t>& frame, std::size_t offset,
+                             std::array<std::uint8_t, 1500>& plain) {
+    crypto::aes_key key;
+    BOOST_REQUIRE(crypto::make_aes_key(crypto::default_session_key, key));
+    const wire::bytes dgram{frame.data() + offset, frame.size() - offset};
+    auto opened = crypto::open(dgram, plain, crypto::open_params{&key, nullptr, 0, false});
+    BOOST_REQUIRE(opened.ok());
+    auto pkt = wire::parse_packet(opened->packet);
+    BOOST_REQUIRE(pkt.ok());
+    wire::chunk_reader cr(pkt->chunks);
+    wire::chunk_view c;
+    BOOST_REQUIRE(cr.next(c));
+    BOOST_REQUIRE(c.type == 0x71u);
+    auto r = wire::parse_redirect(c.value);
+    BOOST_REQUIRE(r.ok());
+    return *r;
 }
 
 } // namespace
@@ -181,6 +234,125 @@ BOOST_AUTO_TEST_CASE(handshake_replies_are_rate_limited_per_prefix) {
     auto out = f.port.collect(5, 2000);
     BOOST_TEST(out.size() == 5u);
     BOOST_TEST(f.drops(wire::drop_reason::rate_limited) == 15u);
+}
+
+BOOST_AUTO_TEST_CASE(introduction_gets_redirect_within_three_times_the_ihello) {
+    dataplane_fixture f;
+    const auto id = make_peer_id(1);
+    const wire::socket_address privates[] = {wire::socket_address::v4(0xc6130102u, 6000)};
+    register_peer(f.rt, id, wire::socket_address::v4(0xc6120007u, 5000), privates);
+    const auto tag = from_hex("00112233445566778899aabbccddeeff");
+    const auto ihello = intro_ihello(id, tag);
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(ihello)));
+    auto out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    const std::size_t offset = net::udp_payload_offset(false, false);
+    BOOST_TEST(to_hex(std::span<const std::uint8_t>(out[0].data() + 26, 12)) == "c6120001c6120002" "078f9c40");
+    BOOST_TEST(out[0].size() - offset <= 3 * ihello.size());
+    std::array<std::uint8_t, 1500> plain{};
+    const auto r = open_redirect(out[0], offset, plain);
+    BOOST_TEST(to_hex(r.tag_echo) == to_hex(tag));
+    BOOST_REQUIRE(r.address_count == 2u);
+    BOOST_TEST(r.addresses[0].ipv4_host_order() == 0xc6120007u);
+    BOOST_TEST((r.addresses[0].origin == wire::address_origin::observed));
+    BOOST_TEST(r.addresses[1].ipv4_host_order() == 0xc6130102u);
+    BOOST_TEST((r.addresses[1].origin == wire::address_origin::local));
+    BOOST_TEST(f.stage_count(engine::stage::introduction) == 1u);
+    BOOST_TEST(f.stage_count(engine::stage::redirect_sent) == 1u);
+    // The target's session (77) does not exist: the Forwarded IHello is counted, not sent.
+    BOOST_TEST(f.drops(wire::drop_reason::unknown_peer) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_and_malformed_peer_ids_are_counted_and_disturb_nothing) {
+    dataplane_fixture f;
+    const auto tag = from_hex("00112233445566778899aabbccddeeff");
+    for (std::uint8_t i = 0; i < 5; ++i) BOOST_REQUIRE(f.port.inject(f.udp_frame(intro_ihello(make_peer_id(i), tag))));
+    // A fingerprint option of 31 bytes is no peer ID at all.
+    const auto short_id = startup_datagram([&](wire::writer& w) {
+        std::vector<std::uint8_t> epd(2 + 31, 0x42);
+        epd[0] = 0x20;
+        epd[1] = 0x0f;
+        wire::write_ihello(w, wire::ihello{epd, tag});
+    });
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(short_id)));
+    // An ordinary IHello afterwards is still answered.
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(ihello(tag))));
+    auto out = f.port.collect(2, 1000);
+    BOOST_TEST(out.size() == 1u);
+    BOOST_TEST(f.drops(wire::drop_reason::unknown_peer) == 5u);
+    BOOST_TEST(f.drops(wire::drop_reason::bad_option) == 1u);
+    BOOST_TEST(f.stage_count(engine::stage::rhello_sent) == 1u);
+    BOOST_TEST(f.stage_count(engine::stage::redirect_sent) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(introductions_are_limited_per_initiator_address) {
+    dataplane_fixture f("[introduction]\nper_initiator_per_second = 1\nper_initiator_burst = 3\n");
+    const auto id = make_peer_id(9);
+    register_peer(f.rt, id, wire::socket_address::v4(0xc6120007u, 5000), {});
+    for (int i = 0; i < 10; ++i) {
+        std::vector<std::uint8_t> tag(16, static_cast<std::uint8_t>(i));
+        BOOST_REQUIRE(f.port.inject(f.udp_frame(intro_ihello(id, tag), static_cast<std::uint16_t>(41000 + i))));
+    }
+    // Another address is not affected by the first one's flood.
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(intro_ihello(id, std::vector<std::uint8_t>(16, 0xee)), 41000, 0xc6120003u)));
+    auto out = f.port.collect(5, 2000);
+    BOOST_TEST(out.size() == 4u);
+    BOOST_TEST(f.drops(wire::drop_reason::introduction_initiator_limited) == 7u);
+    BOOST_TEST(f.stage_count(engine::stage::redirect_sent) == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(introductions_are_limited_per_target_peer) {
+    dataplane_fixture f("[introduction]\nper_target_per_second = 1\nper_target_burst = 2\n");
+    const auto busy = make_peer_id(3), other = make_peer_id(4);
+    register_peer(f.rt, busy, wire::socket_address::v4(0xc6120007u, 5000), {});
+    register_peer(f.rt, other, wire::socket_address::v4(0xc6120008u, 5000), {});
+    // Six initiators (distinct addresses) ask for the same target.
+    for (std::uint32_t i = 0; i < 6; ++i)
+        BOOST_REQUIRE(f.port.inject(f.udp_frame(intro_ihello(busy, std::vector<std::uint8_t>(16, 1)), 40000, 0xc6120010u + i)));
+    BOOST_REQUIRE(f.port.inject(f.udp_frame(intro_ihello(other, std::vector<std::uint8_t>(16, 2)), 40000, 0xc6120020u)));
+    auto out = f.port.collect(4, 2000);
+    BOOST_TEST(out.size() == 3u);
+    BOOST_TEST(f.drops(wire::drop_reason::introduction_target_limited) == 4u);
+    BOOST_TEST(f.stage_count(engine::stage::redirect_sent) == 3u);
+    BOOST_TEST(f.drops(wire::drop_reason::unknown_peer) == 3u);  // the three Forwarded IHellos (no session)
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_redirect_is_trimmed_to_three_times_a_minimal_ihello) {
+    dataplane_fixture f;
+    const auto id = make_peer_id(5);
+    const std::uint8_t pub[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+    std::array<wire::socket_address, 8> privates{};
+    for (std::size_t i = 0; i < privates.size(); ++i) {
+        std::uint8_t ip[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(10 + i)};
+        privates[i] = wire::socket_address::v6(ip, static_cast<std::uint16_t>(6000 + i));
+    }
+    register_peer(f.rt, id, wire::socket_address::v6(pub, 5000), privates);
+    const std::size_t offset = net::udp_payload_offset(false, true);
+
+    // No tag: the smallest IHello naming a peer (52 bytes). Nine IPv6
+    // candidates would make a 196-byte Redirect; seven fit in 156.
+    const auto small = intro_ihello(id, {});
+    BOOST_REQUIRE(small.size() == 52u);
+    BOOST_REQUIRE(f.port.inject(f.udp6_frame(small, 40000, 2)));
+    auto out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].size() - offset <= 3 * small.size());
+    std::array<std::uint8_t, 1500> plain{};
+    auto r = open_redirect(out[0], offset, plain);
+    BOOST_TEST(r.address_count == 7u);
+    BOOST_TEST(r.addresses[0].ipv6);
+    BOOST_TEST(r.addresses[0].port == 5000u);  // the observed address is kept first
+    BOOST_TEST((r.addresses[0].origin == wire::address_origin::observed));
+
+    // A 64-byte tag pays for all nine.
+    const auto big = intro_ihello(id, std::vector<std::uint8_t>(64, 0x33));
+    BOOST_REQUIRE(f.port.inject(f.udp6_frame(big, 40001, 3)));
+    out = f.port.collect(1, 2000);
+    BOOST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].size() - offset <= 3 * big.size());
+    r = open_redirect(out[0], offset, plain);
+    BOOST_TEST(r.address_count == 9u);
+    BOOST_TEST(f.stage_count(engine::stage::redirect_sent) == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

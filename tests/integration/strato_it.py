@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -128,14 +129,23 @@ class Netns:
             subprocess.run(["ip", "netns", "del", self.ns], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def write_config(example_path, out_path, iface, stats_interval=1):
+def free_tcp_port():
+    """A loopback TCP port nobody holds right now (the kernel's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(example_path, out_path, iface, stats_interval=1, rest_port=None):
     """The af_packet example with this run's interface, a fast stats line,
-    and no [rest] section (a fixed REST port would collide between runs)."""
+    and a [rest] section on a port of this run's own (stratod's default
+    127.0.0.1:8080 would collide between runs and with a running stratod)."""
     with open(example_path) as f:
         text = f.read()
     text = text.replace("iface=strato0", "iface=" + iface)
     text = re.sub(r"stats_interval_seconds\s*=\s*\d+", "stats_interval_seconds = %d" % stats_interval, text)
     text = re.sub(r"\n\[rest\].*", "\n", text, flags=re.S)
+    text += '\n[rest]\nlisten = "127.0.0.1:%d"\n' % (rest_port or free_tcp_port())
     with open(out_path, "w") as f:
         f.write(text)
 

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,12 +24,6 @@ import strato_it as it  # noqa: E402
 
 SERVER = "rtmfp://198.18.0.1/app"
 TOKEN = "it-token-0123456789abcdef"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def curl(url, *args):
@@ -88,12 +81,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         try:
             net.create()
-            port = free_port()
+            port = it.free_tcp_port()
             base = "http://127.0.0.1:%d" % port
             config = os.path.join(tmp, "stratod.toml")
-            it.write_config(example, config, net.host_if)
+            it.write_config(example, config, net.host_if, rest_port=port)
             with open(config, "a") as c:
-                c.write('\n[rest]\nlisten = "127.0.0.1:%d"\ntoken = "%s"\n' % (port, TOKEN))
+                c.write('token = "%s"\n' % TOKEN)  # write_config's [rest] is the last table
             good_text = open(config).read()
             token_file = os.path.join(tmp, "token")
             with open(token_file, "w") as t:

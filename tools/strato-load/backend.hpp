@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "dataplane/wire/address.hpp"
 #include "tools/strato-load/options.hpp"
 
 namespace strato::load {
@@ -43,6 +44,9 @@ public:
     virtual std::size_t receive(std::span<rx_datagram> out) noexcept = 0;
     virtual const backend_counters& counters() const noexcept = 0;
     virtual unsigned sockets() const noexcept { return 1; }
+    // The address the target sees for socket i (a listener's setPeerInfo);
+    // false when the backend cannot tell.
+    virtual bool local_address(unsigned /*socket*/, wire::socket_address& /*out*/) const noexcept { return false; }
 };
 
 // Both return nullptr with `error` set when setup fails.

@@ -209,6 +209,14 @@ public:
     }
 
     const backend_counters& counters() const noexcept override { return counters_; }
+    // The session scenarios' "sockets": source endpoints from --source-prefix,
+    // --ports-per-address ports per address, as the ihello peers use them.
+    unsigned sockets() const noexcept override { return o_->sockets; }
+    bool local_address(unsigned socket, wire::socket_address& out) const noexcept override {
+        out = wire::socket_address::v4(o_->source_prefix.at(socket / o_->ports_per_address),
+                                       static_cast<std::uint16_t>(o_->source_port_base + socket % o_->ports_per_address));
+        return true;
+    }
 
 private:
     void release_held() noexcept {

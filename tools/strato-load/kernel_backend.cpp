@@ -128,6 +128,25 @@ public:
 
     const backend_counters& counters() const noexcept override { return counters_; }
     unsigned sockets() const noexcept override { return static_cast<unsigned>(fds_.size()); }
+    bool local_address(unsigned socket, wire::socket_address& out) const noexcept override {
+        // connect() picked the source address, so getsockname names it.
+        sockaddr_storage a{};
+        socklen_t len = sizeof a;
+        if (::getsockname(fds_[socket % fds_.size()], reinterpret_cast<sockaddr*>(&a), &len) != 0) return false;
+        if (a.ss_family == AF_INET) {
+            const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
+            out = wire::socket_address::v4(ntohl(v4->sin_addr.s_addr), ntohs(v4->sin_port));
+            return true;
+        }
+        if (a.ss_family == AF_INET6) {
+            const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
+            std::uint8_t ip[16];
+            std::memcpy(ip, &v6->sin6_addr, 16);
+            out = wire::socket_address::v6(ip, ntohs(v6->sin6_port));
+            return true;
+        }
+        return false;
+    }
 
 private:
     peer::endpoint target_;

@@ -1,6 +1,7 @@
-// strato-load: a load generator for strato's handshake path (issue 9). The
-// session scenarios (handshake, connect, introductions, joins) are refused
-// until the dataplane serves sessions.
+// strato-load: a load generator for strato (issue 9): startup packets
+// (ihello, mix, spoofed), sessions (handshake, connect, introductions) and a
+// reflector for the generator's own ceiling. joins is refused until stratod
+// serves NetGroups.
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "tools/strato-load/options.hpp"
 #include "tools/strato-load/reflect.hpp"
 #include "tools/strato-load/report.hpp"
+#include "tools/strato-load/sessions.hpp"
 
 namespace {
 
@@ -42,6 +44,21 @@ int main(int argc, char** argv) {
     if (!io) {
         std::fprintf(stderr, "strato-load: %s\n", error.c_str());
         return exit_runtime;
+    }
+    if (is_session_scenario(o.what)) {
+        session_generator g(o, *io);
+        if (auto e = g.prepare(); !e.empty()) {
+            std::fprintf(stderr, "strato-load: %s\n", e.c_str());
+            return exit_runtime;
+        }
+        auto result = std::make_unique<session_result>();
+        g.run(*result, stop_flag);
+        print_session_summary(o.json ? stderr : stdout, o, *result);
+        if (o.json) print_session_json(stdout, o, *result);
+        const auto& t = result->total;
+        const std::uint64_t goals = o.what == scenario::introductions ? t.redirects : t.succeeded;
+        if (!result->setup_error.empty() || t.mismatches() > 0 || t.unfinished > 0 || goals == 0) return exit_mismatch;
+        return exit_ok;
     }
     generator g(o, *io);
     if (auto e = g.prepare(); !e.empty()) {

@@ -73,10 +73,17 @@ void print_usage(std::FILE* out) {
         "            (dpdk backend only); reports the legitimate success rate\n"
         "  reflect   a kernel UDP reflector on --listen HOST:PORT (the generator's ceiling:\n"
         "            run another strato-load with --echo against it)\n"
-        "not yet available (exit 2 until sessions exist): handshake, connect, introductions, joins\n"
+        "  handshake full handshakes (IHello, RHello, IIKeying, RIKeying, keys derived) at --rate,\n"
+        "            each verified by Close/Close Ack under the new session keys\n"
+        "  connect   handshake + NetConnection connect (_result checked) + setPeerInfo, then an\n"
+        "            orderly close (or --keep the sessions open until the end of the run)\n"
+        "  introductions  register --listeners N sessions (setPeerInfo, kept open), then IHellos by\n"
+        "            peer ID at --rate from --peers callers: Redirects and Forwarded IHellos checked\n"
+        "not yet available (exit 2): joins (NetGroup joins are not in stratod yet)\n"
         "options:\n"
         "  --target rtmfp://HOST[:PORT]/APP  the server; the URI is the EPD (Ancillary Data)\n"
-        "  --rate PPS | --rate max      legitimate packets/s (default 1000; max = open loop)\n"
+        "  --rate PPS | --rate max      legitimate packets/s, or handshakes/sessions/introductions\n"
+        "                               started per second (default 1000; max = open loop)\n"
         "  --duration S  --warmup S  --ramp S  --drain S   (defaults 5, 1, 0, 0.5)\n"
         "  --peers N                    simulated peers, 8 bytes each (default 1000)\n"
         "  --tag-size N                 16..64 (default 16)\n"
@@ -89,6 +96,9 @@ void print_usage(std::FILE* out) {
         "  dpdk:   --dpdk-device DEV (vdev string or PCI address)  --lcore N\n"
         "          --source-prefix A.B.C.D/L (default 198.18.0.128/25)  --ports-per-address N\n"
         "          --source-port-base P  --server-mac MAC  --eal ARG (repeatable)\n"
+        "  sessions: --concurrency N (in flight, default 256)  --dh-pool N (precomputed DH key\n"
+        "          pairs, default 64)  --timeout S (per phase, default 5)  --keep (connect)\n"
+        "          --listeners N (introductions, default 16); --sockets N source endpoints\n"
         "  reflect: --listen HOST:PORT  --duration S (0 = until SIGINT/SIGTERM)\n"
         "exit codes: 0 every reply valid, 1 mismatches or no replies, 2 bad usage, 3 setup failed\n");
 }
@@ -100,13 +110,18 @@ std::string parse_options(int argc, char** argv, load_options& o) {
     else if (s == "mix") o.what = scenario::mix;
     else if (s == "spoofed") o.what = scenario::spoofed;
     else if (s == "reflect") o.what = scenario::reflect;
-    else if (s == "handshake" || s == "connect" || s == "introductions" || s == "joins")
-        return "scenario \"" + std::string(s) +
-               "\" is not yet available: it needs sessions on the dataplane (issue 5); "
-               "available now: ihello, mix, spoofed, reflect";
-    else return "unknown scenario \"" + std::string(s) + "\"; available: ihello, mix, spoofed, reflect";
+    else if (s == "handshake") o.what = scenario::handshake;
+    else if (s == "connect") o.what = scenario::connect;
+    else if (s == "introductions") o.what = scenario::introductions;
+    else if (s == "joins")
+        return "scenario \"joins\" is not yet available: NetGroup joins (GC flow, join message, the server's "
+               "peer ID answers) are still being built in stratod; available now: ihello, mix, spoofed, reflect, "
+               "handshake, connect, introductions";
+    else return "unknown scenario \"" + std::string(s) +
+                "\"; available: ihello, mix, spoofed, reflect, handshake, connect, introductions";
 
     bool have_target = false, have_listen = false, have_invalid = false, have_spoof = false;
+    bool have_listeners = false;
     for (int i = 2; i < argc; ++i) {
         const std::string opt = argv[i];
         auto value = [&](std::string& v) -> bool {
@@ -212,7 +227,14 @@ std::string parse_options(int argc, char** argv, load_options& o) {
             if (std::sscanf(v.c_str(), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
                 return bad("--server-mac", v, "is not a MAC address aa:bb:cc:dd:ee:ff");
             o.server_mac = v;
-        } else if (opt == "--json") o.json = true;
+        } else if (opt == "--concurrency") err = integer(o.concurrency, 1, 1'000'000);
+        else if (opt == "--dh-pool") err = integer(o.dh_pool, 1, 100'000);
+        else if (opt == "--listeners") {
+            err = integer(o.listeners, 1, 1'000'000);
+            have_listeners = true;
+        } else if (opt == "--timeout") err = number(o.session_timeout, 0.1, 600);
+        else if (opt == "--keep") o.keep = true;
+        else if (opt == "--json") o.json = true;
         else if (opt == "--quiet") o.quiet = true;
         else if (opt == "--echo") o.echo = true;
         else return "unknown option \"" + opt + "\"";
@@ -233,6 +255,15 @@ std::string parse_options(int argc, char** argv, load_options& o) {
     } else if (have_spoof) {
         return "--spoof-rate: only for the spoofed scenario";
     }
+    if (is_session_scenario(o.what)) {
+        if (o.what == scenario::introductions && o.sockets < 2)
+            return "--sockets: introductions need at least 2 (a caller never shares its listener's address)";
+        if (o.what == scenario::introductions && o.listeners > o.concurrency)
+            return "--listeners: more than --concurrency (" + std::to_string(o.concurrency) +
+                   "): every listener holds a session slot";
+    }
+    if (o.keep && o.what != scenario::connect) return "--keep: only for the connect scenario";
+    if (have_listeners && o.what != scenario::introductions) return "--listeners: only for the introductions scenario";
     if (o.backend == backend_kind::dpdk) {
         if (o.dpdk_device.empty()) return "--backend dpdk: --dpdk-device DEV is required";
         std::uint32_t a = 0;

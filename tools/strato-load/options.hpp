@@ -15,7 +15,10 @@ inline constexpr int exit_mismatch = 1;  // replies failed checks, or nothing ca
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_runtime = 3;   // sockets, EAL or port setup failed
 
-enum class scenario : std::uint8_t { ihello, mix, spoofed, reflect };
+enum class scenario : std::uint8_t { ihello, mix, spoofed, reflect, handshake, connect, introductions };
+constexpr bool is_session_scenario(scenario s) noexcept {
+    return s == scenario::handshake || s == scenario::connect || s == scenario::introductions;
+}
 enum class backend_kind : std::uint8_t { kernel, dpdk };
 
 // An IPv4 prefix in host order, e.g. 198.18.0.128/25.
@@ -60,10 +63,17 @@ struct load_options {
     std::uint16_t source_port_base = 10000;
     std::uint32_t ports_per_address = 64;
     std::string server_mac;           // skip ARP when given
+
+    // session scenarios (handshake, connect, introductions)
+    std::uint64_t concurrency = 256;  // handshakes/sessions in flight at once
+    std::uint64_t dh_pool = 64;       // precomputed initiator DH key pairs
+    bool keep = false;                // connect: keep sessions open until the end of the run
+    std::uint64_t listeners = 16;     // introductions: sessions registered with setPeerInfo
+    double session_timeout = 5;       // per phase (handshake, connect, close), seconds
 };
 
 // Returns an empty string on success, else the message (exit_usage); the
-// session scenarios are refused here with "not yet available".
+// joins scenario is refused here with "not yet available".
 std::string parse_options(int argc, char** argv, load_options& out);
 void print_usage(std::FILE* out);
 

@@ -34,14 +34,6 @@ constexpr time_us flow_close_wait = 1 * session::seconds;
 constexpr double connect_transaction = 1;
 constexpr double create_stream_transaction = 2;
 
-session::session_config client_config() {
-    session::session_config c;
-    // The server advises 15 s (Set Keepalive Timers); pinging a little more
-    // often keeps a NAT binding and the server's idle timer fresh.
-    c.keepalive_idle = 10 * session::seconds;
-    c.idle_timeout = 60 * session::seconds;
-    return c;
-}
 
 std::string ms_text(time_us t) { return std::to_string(t / session::ms) + " ms"; }
 
@@ -58,6 +50,24 @@ bool is_number(const std::string& s) {
 }
 
 } // namespace
+
+session::session_config client_session_config(bool compact) {
+    session::session_config c;
+    // The server advises 15 s (Set Keepalive Timers); pinging a little more
+    // often keeps a NAT binding and the server's idle timer fresh.
+    c.keepalive_idle = 10 * session::seconds;
+    c.idle_timeout = 60 * session::seconds;
+    if (compact) {
+        // The engine's lower bounds: 2 MSS queued, 1 MSS of stash.
+        c.max_recv_flows = 2;
+        c.max_send_flows = 2;
+        c.recv_message_max = 4 * 1024;
+        c.recv_stash_bytes = 2 * 1024;
+        c.send_flow_bytes = 4 * 1024;
+        c.send_flow_fragments = 8;
+    }
+    return c;
+}
 
 wire::socket_address to_socket_address(const endpoint& e) {
     if (e.family() == AF_INET6) {
@@ -271,7 +281,7 @@ void connection::on_startup_reply(wire::bytes d, time_us now, datagram_out& out)
 
 void connection::start_session(const initiator_keys& k, time_us now) {
     session::session_keys keys;
-    if (!engine_keys(k, keys) || !session_.prepare(client_config(), &stats_)) {
+    if (!engine_keys(k, keys) || !session_.prepare(client_session_config(o_.compact_session), &stats_)) {
         finish(outcome::protocol_failure, "local session", "cannot set up the session engine");
         return;
     }
@@ -283,6 +293,14 @@ void connection::start_session(const initiator_keys& k, time_us now) {
     session_.start(p, keys, this, now);
     session_started_ = true;
     step("session open (S_OPEN, initiator mode 1) after " + std::to_string(static_cast<long long>(report_.handshake_ms)) + " ms");
+    if (o_.handshake_only) {
+        phase_ = phase::closing;
+        phase_deadline_ = now + o_.timeout;
+        session_close_sent_ = true;
+        session_.close(now);
+        step("handshake only: sent Close under the session keys");
+        return;
+    }
     phase_ = phase::connecting;
     phase_deadline_ = now + o_.timeout;
     send_connect();

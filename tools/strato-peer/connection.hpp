@@ -63,7 +63,17 @@ struct connect_options {
     // Robustness tests: send the joins before connect instead (the server
     // must refuse a GC flow of a peer that is not connected).
     bool group_join_before_connect = false;
+    // Load generator's handshake scenario: no NetConnection. Right after
+    // RIKeying the session is closed; the server's Close Ack, sealed with
+    // the session keys, proves both ends derived the same keys.
+    bool handshake_only = false;
+    // Two flows each way and small buffers (a NetConnection needs one
+    // each way): strato-load holds thousands of sessions in one process.
+    bool compact_session = false;
 };
+
+// The session engine configuration of a client connection.
+session::session_config client_session_config(bool compact);
 
 enum class phase : std::uint8_t { idle, ihello_sent, keying_sent, connecting, connected, closing, done };
 

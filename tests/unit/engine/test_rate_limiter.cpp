@@ -58,4 +58,40 @@ BOOST_AUTO_TEST_CASE(huge_idle_gaps_do_not_overflow) {
     BOOST_TEST(rl.allow(a, ~0ull / 2));
 }
 
+BOOST_AUTO_TEST_CASE(keys_have_their_own_buckets) {
+    rate_limiter rl({.per_second = 1, .burst = 3, .ipv4_prefix = 32, .ipv6_prefix = 128, .buckets = 1 << 12}, 1000);
+    const std::uint64_t peer_a = 0x0123456789abcdefull, peer_b = 0xfedcba9876543210ull;
+    int a = 0, b = 0;
+    for (int i = 0; i < 10; ++i) a += rl.allow_key(peer_a, 0);
+    for (int i = 0; i < 10; ++i) b += rl.allow_key(peer_b, 0);
+    BOOST_TEST(a == 3);
+    BOOST_TEST(b == 3);
+    BOOST_TEST(!rl.allow_key(peer_a, 999));
+    BOOST_TEST(rl.allow_key(peer_a, 1000));  // one token per second
+    // Key 0 is a legal identity too (bit 0 is forced, never "unused").
+    BOOST_TEST(rl.allow_key(0, 0));
+}
+
+BOOST_AUTO_TEST_CASE(reconfigure_applies_to_existing_buckets) {
+    rate_limiter rl({.per_second = 1, .burst = 100, .ipv4_prefix = 24, .ipv6_prefix = 64, .buckets = 64}, 1000);
+    const auto a = v4("198.18.3.3:1");
+    BOOST_TEST(rl.allow(a, 0));  // 99 tokens left
+    rl.reconfigure({.per_second = 1000, .burst = 2, .ipv4_prefix = 24, .ipv6_prefix = 64, .buckets = 1 << 20});
+    BOOST_TEST(rl.bucket_count() == 64u);  // the table keeps its size
+    int allowed = 0;
+    for (int i = 0; i < 10; ++i) allowed += rl.allow(a, 0);
+    BOOST_TEST(allowed == 2);  // cut down to the new burst at once
+    BOOST_TEST(rl.allow(a, 1));  // 1000 per second: one per tick
+    BOOST_TEST(rl.config().per_second == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(bursts_beyond_32_bit_milli_tokens_do_not_wrap) {
+    rate_limiter rl({.per_second = 10000000, .burst = 10000000, .ipv4_prefix = 24, .ipv6_prefix = 64, .buckets = 16},
+                    1000);
+    const auto a = v4("198.18.4.4:1");
+    int allowed = 0;
+    for (int i = 0; i < 100000; ++i) allowed += rl.allow(a, 0);
+    BOOST_TEST(allowed == 100000);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -372,3 +372,43 @@ BOOST_AUTO_TEST_CASE(garbage_never_crashes_the_client) {
     }
     BOOST_TEST((l.client->result() == outcome::pending || l.client->result() == outcome::protocol_failure));
 }
+
+BOOST_AUTO_TEST_CASE(handshake_only_closes_under_the_session_keys) {
+    // strato-load's handshake scenario: no NetConnection; the Close right
+    // after RIKeying is answered with a Close Ack sealed with the new keys.
+    loop l;
+    connect_options o;
+    BOOST_REQUIRE(parse_rtmfp_uri("rtmfp://198.18.0.1/app", o.uri) == "");
+    o.server = wire::socket_address::v4(0xc6120001, 1935);
+    o.timeout = 5 * seconds;
+    o.handshake_only = true;
+    l.client.emplace(std::move(o));
+    BOOST_TEST((l.run() == outcome::ok));
+    const auto& r = l.client->report();
+    BOOST_TEST(r.close_acked);
+    BOOST_TEST(r.far_id == 0x0a0b0c0du);
+    BOOST_TEST(r.handshake_ms >= 0.0);
+    BOOST_TEST(r.connect_code.empty());
+    BOOST_TEST(l.server.connected == 0u);
+    BOOST_TEST(l.server.peer_infos == 0u);
+    BOOST_TEST((l.server.s.state() == session::session_state::farclose_linger));
+}
+
+BOOST_AUTO_TEST_CASE(compact_session_connects_and_closes) {
+    // strato-load's sessions: two flows each way and small buffers are
+    // enough for connect, _result, setPeerInfo and the orderly close.
+    loop l;
+    connect_options o;
+    BOOST_REQUIRE(parse_rtmfp_uri("rtmfp://198.18.0.1/app", o.uri) == "");
+    o.server = wire::socket_address::v4(0xc6120001, 1935);
+    o.peer_info = {"198.18.0.2:40000"};
+    o.timeout = 5 * seconds;
+    o.compact_session = true;
+    l.client.emplace(std::move(o));
+    BOOST_TEST((l.run() == outcome::ok));
+    BOOST_TEST(l.client->report().connect_code == "NetConnection.Connect.Success");
+    BOOST_TEST(l.client->report().close_acked);
+    BOOST_TEST(l.server.peer_infos == 1u);
+    BOOST_TEST(session::session::arena_bytes(client_session_config(true)) * 8 <
+               session::session::arena_bytes(client_session_config(false)));
+}

@@ -59,6 +59,30 @@ BOOST_AUTO_TEST_CASE(redirect_reference_example) {
     BOOST_TEST(rewrite(*r, write_redirect) == whole);
 }
 
+BOOST_AUTO_TEST_CASE(redirect_chunk_size_matches_what_is_written) {
+    const auto tag = from_hex("000102030405060708090a0b0c0d0e0f");
+    std::vector<std::uint8_t> long_tag(200, 0x5a);  // two-byte VLU length
+    for (const auto& t : {tag, long_tag, std::vector<std::uint8_t>{}}) {
+        redirect r;
+        r.tag_echo = t;
+        for (std::size_t n = 0; n <= max_redirect_addresses; ++n) {
+            std::array<std::uint8_t, 2048> buf{};
+            writer w(buf);
+            write_redirect(w, r);
+            BOOST_REQUIRE(w.ok());
+            BOOST_TEST(redirect_chunk_size(r) == w.size());
+            if (n == max_redirect_addresses) break;
+            socket_address a = n % 2 ? socket_address::v4(0xc6120000u + static_cast<std::uint32_t>(n), 1000) : socket_address{};
+            if (n % 2 == 0) {
+                a.ipv6 = true;
+                a.ip[0] = 0x20;
+                a.port = 2000;
+            }
+            r.addresses[r.address_count++] = a;
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(forwarded_ihello_from_capture) {
     const auto v = from_hex(std::string("22210f") + peer_id + "02c613010ba58f57d60d859375ef611d569c65d9418f85");
     auto f = parse_forwarded_ihello(v);
