@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,12 +42,6 @@ SPEC = "G:027f02010101000103010c050e74657374011b00"
 SPEC_ID_PREFIX, SPEC_ID_SUFFIX = "c3ab09fc", "1dc9"
 OTHER = "cd" * 32
 PEERS = 10
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def curl(url):
@@ -208,16 +201,14 @@ class Run:
         self.topo.create()
         nss = [self.topo.on_bridge("g%d" % i, "198.18.0.%d" % (10 + i))[0] for i in range(PEERS)]
         config = os.path.join(self.tmp, "stratod.toml")
-        it.write_config(self.example, config, self.topo.link.host_if)
+        self.rest_port = it.free_tcp_port()
+        it.write_config(self.example, config, self.topo.link.host_if, rest_port=self.rest_port)
         with open(config) as c:
             text = c.read()
         # Limits small enough to reach: one group of ten, three groups at once.
         text = text.replace("[sessions]\n", "[sessions]\nmax_groups = 3\nmax_group_members = 10\n", 1)
         with open(config, "w") as c:
             c.write(text)
-        self.rest_port = free_port()
-        with open(config, "a") as c:
-            c.write('\n[rest]\nlisten = "127.0.0.1:%d"\n' % self.rest_port)
         self.daemon = it.Stratod(self.stratod_bin, config, os.path.join(self.tmp, "stratod.err"))
         m, _ = self.daemon.wait_for(r"^ready fingerprint=([0-9a-f]{64})$", 60)
         if not m:
