@@ -147,6 +147,8 @@ struct sessions_config {
     bool require_hmac_ = false;
     bool require_sseq_ = false;
     std::uint32_t max_peers_ = 1000000;
+    std::uint32_t relay_per_second_ = 100;
+    std::uint32_t relay_burst_ = 200;
     // NetGroup table (issue 7), all apps together.
     std::uint32_t max_groups_ = 1000000;
     std::uint32_t max_group_memberships_ = 10000000;

@@ -308,6 +308,13 @@ constexpr std::array sessions_rows{
     integer<&sessions_config::max_peers_>(
         "max_peers", 1, 100000000, reload::no,
         "Peer directory capacity (all apps); connects beyond it are rejected."),
+    integer<&sessions_config::relay_per_second_>(
+        "relay_per_second", 1, 10000000, reload::no,
+        "relay commands (tcserver's message relay by peer ID) one peer may send per second, "
+        "sustained; beyond it the sender gets NetConnection.Call.Failed."),
+    integer<&sessions_config::relay_burst_>(
+        "relay_burst", 1, 10000000, reload::no,
+        "relay commands one quiet peer may send at once (token bucket depth)."),
     integer<&sessions_config::max_groups_>(
         "max_groups", 1, 100000000, reload::no,
         "Most NetGroups at once (all apps); joins creating more are refused (group_table_full)."),

@@ -65,20 +65,26 @@ wire::drop_reason to_drop_reason(cookie_status s) noexcept {
     }
 }
 
-bool cookie_jar::init(std::span<const std::uint8_t, cookie_secret_size> secret, std::uint32_t lifetime_s) noexcept {
+bool cookie_jar::init(std::span<const std::uint8_t, cookie_secret_size> secret, std::uint32_t lifetime_s,
+                      std::uint8_t generation) noexcept {
     previous_ = slot{};
     current_ = slot{};
     lifetime_ = lifetime_s;
     if (!make_hmac_key(secret, current_.key)) return false;
     current_.live = true;
+    current_.generation = generation;
     return true;
 }
 
 bool cookie_jar::rotate(std::span<const std::uint8_t, cookie_secret_size> secret) noexcept {
+    return rotate(secret, static_cast<std::uint8_t>(current_.generation + 1));
+}
+
+bool cookie_jar::rotate(std::span<const std::uint8_t, cookie_secret_size> secret, std::uint8_t generation) noexcept {
     slot next;
     if (!make_hmac_key(secret, next.key)) return false;
     next.live = true;
-    next.generation = static_cast<std::uint8_t>(current_.generation + 1);
+    next.generation = generation;
     previous_ = current_;
     current_ = next;
     return true;

@@ -61,12 +61,18 @@ class cookie_jar {
 public:
     // Installs the first secret as generation 0. False without IPsec-MB.
     [[nodiscard]] bool init(std::span<const std::uint8_t, cookie_secret_size> secret,
-                            std::uint32_t lifetime_s = cookie_lifetime_s) noexcept;
+                            std::uint32_t lifetime_s = cookie_lifetime_s, std::uint8_t generation = 0) noexcept;
     // The current secret becomes the previous one (still accepted, so that a
     // rotation every >= lifetime seconds never rejects a live cookie); the
     // new one gets the next generation index.
     [[nodiscard]] bool rotate(std::span<const std::uint8_t, cookie_secret_size> secret) noexcept;
+    // The same with the new secret's generation chosen by the caller (lcores
+    // that derive it from the epoch agree whatever their rotation history).
+    [[nodiscard]] bool rotate(std::span<const std::uint8_t, cookie_secret_size> secret, std::uint8_t generation) noexcept;
     std::uint8_t generation() const noexcept { return current_.generation; }
+    // A new lifetime (live reload) for cookies checked from now on.
+    void set_lifetime(std::uint32_t lifetime_s) noexcept { lifetime_ = lifetime_s; }
+    std::uint32_t lifetime() const noexcept { return lifetime_; }
 
     // Two HMACs (MAC_B needs MAC_A); false if randomness or IPsec-MB fails.
     [[nodiscard]] bool make(const wire::socket_address& from, std::uint32_t now_s,

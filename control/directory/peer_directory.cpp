@@ -1,5 +1,7 @@
 #include "control/directory/peer_directory.hpp"
 
+#include <rte_prefetch.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <new>
@@ -208,6 +210,14 @@ std::uint64_t peer_directory::lookup_bulk(const peer_id* const* ids, std::uint32
     for (std::uint32_t i = 0; i < n; ++i) keys[i] = ids[i]->data();
     std::uint64_t hits = 0;
     if (rte_hash_lookup_bulk_data(hash_, keys, n, &hits, data) <= 0) return 0;
+    // Start every slot's fetch before the first copy: the slots of a burst
+    // are independent cache misses, overlapped instead of taken one by one.
+    for (std::uint64_t m = hits; m != 0; m &= m - 1) {
+        const auto* p = static_cast<const char*>(data[__builtin_ctzll(m)]);
+        rte_prefetch0(p);
+        rte_prefetch0(p + 64);
+        rte_prefetch0(p + 128);
+    }
     std::uint64_t result = 0;
     for (std::uint64_t m = hits; m != 0; m &= m - 1) {
         auto i = static_cast<std::uint32_t>(__builtin_ctzll(m));

@@ -35,6 +35,10 @@ enum class stage : std::uint8_t {
     redirect_sent,
     fihello_sent,
     tx_drained,          // TX buffers flushed by the drain timer
+    relayed,             // relay accepted for a connected target (queued on its lcore)
+    relay_delivered,     // onRelay queued on the target's NetConnection
+    relay_handed_over,   // relay for a session of another lcore, put on its handoff ring
+    config_applied,      // a live reload taken over by this lcore
     count_
 };
 inline constexpr std::size_t stage_count = static_cast<std::size_t>(stage::count_);
@@ -42,7 +46,7 @@ inline constexpr std::array<std::string_view, stage_count> stage_names{
     "arp_replied", "icmp_echo_replied", "nd_replied", "udp_received", "rtmfp_startup", "ihello",
     "ihello_peer_id", "rhello_sent", "cookie_change_sent", "iikeying", "rtmfp_session", "session_opened",
     "session_packet", "session_closed", "handed_over", "introduction", "redirect_sent", "fihello_sent",
-    "tx_drained",
+    "tx_drained", "relayed", "relay_delivered", "relay_handed_over", "config_applied",
 };
 static_assert(!stage_names.back().empty(), "every stage needs a name");
 

@@ -23,6 +23,16 @@ std::string_view description_of(connect_refusal r) noexcept {
     return "";
 }
 
+std::string_view description_of(relay_outcome r) noexcept {
+    switch (r) {
+    case relay_outcome::queued: return "";
+    case relay_outcome::unknown_peer: return "relay target is not connected";
+    case relay_outcome::rate_limited: return "relay rate limit exceeded";
+    case relay_outcome::busy: return "relay target is busy";
+    }
+    return "";
+}
+
 std::string_view tc_url_path(std::string_view url) noexcept {
     const auto scheme = url.find("://");
     if (scheme == std::string_view::npos) return {};
@@ -142,6 +152,11 @@ void netconnection::handle_command(wire::bytes amf) noexcept {
         counters_->drop(cmd.error());
         return;
     }
+    if (cmd->kind == flash::command_kind::relay) {  // the hot one: its own buffers, nothing zeroed
+        if (state_ == state::connected) handle_relay(*cmd);
+        else counters_->drop(drop_reason::unknown_command);
+        return;
+    }
     std::array<std::uint8_t, reply_buffer> buf{};
     wire::writer w(buf);
     switch (cmd->kind) {
@@ -198,6 +213,7 @@ void netconnection::handle_command(wire::bytes amf) noexcept {
         }
         return;
     }
+    case flash::command_kind::relay: return;  // handled above
     default:
         // Unknown calls (and play/publish: no media here yet): _error when an
         // answer is expected (protocol reference §6.8).
@@ -257,6 +273,39 @@ void netconnection::handle_connect(const flash::connect_command& c) noexcept {
     state_ = state::connected;
     app_index_ = app;
     events_->on_connected(app);
+}
+
+void netconnection::handle_relay(const flash::command_view& c) noexcept {
+    std::array<std::uint8_t, reply_buffer> buf;  // written before read: no zeroing per relay
+    wire::writer w(buf);
+    auto r = flash::read_relay(c);
+    if (!r.ok()) {
+        counters_->drop(r.error());
+        // tcserver ignores a malformed relay; we tell the sender why, in
+        // the form tcserver uses for failed calls.
+        std::string_view why = "malformed relay";
+        if (r.error() == drop_reason::relay_bad_target) why = "relay target is not a 64-hex-digit peer ID";
+        else if (r.error() == drop_reason::relay_too_large) why = "relay message too large";
+        flash::write_call_failed(w, c.transaction_id, why);
+        if (w.ok()) reply(w.written());
+        return;
+    }
+    const relay_outcome o = events_->on_relay(r->target, r->args);
+    if (o == relay_outcome::queued) {
+        // Non-transactional by convention; acknowledged only when asked (tcserver).
+        if (r->transaction_id > 0) flash::write_call_acknowledged(w, r->transaction_id);
+    } else {
+        flash::write_call_failed(w, r->transaction_id, description_of(o));
+    }
+    if (w.ok() && w.size() > 0) reply(w.written());
+}
+
+bool netconnection::deliver_relay(std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept {
+    if (state_ != state::connected || args.size() > flash::max_relay_args) return false;
+    std::array<std::uint8_t, flash::max_relay_args + 128> buf;  // written before read: no zeroing per message
+    wire::writer w(buf);
+    flash::write_on_relay(w, sender, args);
+    return w.ok() && reply(w.written());
 }
 
 void netconnection::disconnect() noexcept {

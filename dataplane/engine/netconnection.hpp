@@ -45,7 +45,14 @@ struct netconnection_policy {
     std::span<const app_rule> apps;   // empty: any app path is accepted
     std::uint32_t keepalive_server_ms = 15000;
     std::uint32_t keepalive_peer_ms = 10000;
+    // relay command token bucket, per sender NetConnection.
+    std::uint32_t relay_per_second = 100;
+    std::uint32_t relay_burst = 200;
 };
+
+// What became of a relay request (the owner's answer to on_relay).
+enum class relay_outcome : std::uint8_t { queued, unknown_peer, rate_limited, busy };
+std::string_view description_of(relay_outcome r) noexcept;
 
 // Owner-side hooks (the worker: peer directory events, quotas).
 class netconnection_events {
@@ -59,6 +66,11 @@ public:
     // A GC flow join (RFC-less NetGroup channel, protocol reference §7.2).
     virtual void on_group_join(std::uint64_t /*flow*/, wire::bytes /*group_id*/) noexcept {}
     virtual void on_group_leave(std::uint64_t /*flow*/) noexcept {}
+    // A well-formed relay from this peer to `target` (tcserver's relay
+    // command): route it to the target's NetConnection, or say why not.
+    virtual relay_outcome on_relay(const flash::relay_peer_id& /*target*/, wire::bytes /*args*/) noexcept {
+        return relay_outcome::unknown_peer;
+    }
 };
 
 // Why a connect was refused, as told to the client in _error.
@@ -87,6 +99,10 @@ public:
     void on_message(std::uint64_t flow, wire::bytes message) noexcept;
     void on_flow_closed(std::uint64_t flow, bool sending) noexcept;
     void on_session_closed() noexcept;
+    // A message relayed to this peer: onRelay on the control return flow
+    // (stream ID 0, as tcserver sends it). False when not connected or the
+    // flow's buffer is full.
+    bool deliver_relay(std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept;
 
     state current_state() const noexcept { return state_; }
     bool introducible() const noexcept { return introducible_; }
@@ -96,6 +112,7 @@ public:
 private:
     void handle_command(wire::bytes amf) noexcept;
     void handle_connect(const flash::connect_command& c) noexcept;
+    void handle_relay(const flash::command_view& c) noexcept;
     bool reply(wire::bytes message) noexcept;  // on the control return flow
     void disconnect() noexcept;
 

@@ -16,6 +16,7 @@ struct rate_limit_config {
     std::uint8_t ipv4_prefix = 24;
     std::uint8_t ipv6_prefix = 64;
     std::uint32_t buckets = 65536;    // rounded up to a power of two
+    bool operator==(const rate_limit_config&) const = default;
 };
 
 class rate_limiter {
@@ -30,6 +31,15 @@ public:
     // New rate, burst and prefixes (live reload), keeping the buckets: a
     // bucket fuller than the new burst is cut down at its next use.
     void reconfigure(const rate_limit_config& cfg) noexcept;
+    // Starts fetching the bucket allow_key(key) will use (bursts: overlap the
+    // cache misses of many packets).
+    void prefetch_key(std::uint64_t key) const noexcept { __builtin_prefetch(&buckets_[((key | 1) >> 1) & mask_]); }
+    // The same for allow(source); returns the key for allow_key.
+    std::uint64_t prefetch(const wire::socket_address& source) const noexcept {
+        const std::uint64_t key = prefix_key(source);
+        prefetch_key(key);
+        return key;
+    }
     const rate_limit_config& config() const noexcept { return cfg_; }
     std::size_t bucket_count() const noexcept { return mask_ + 1; }
     std::size_t memory_bytes() const noexcept { return bucket_count() * sizeof(bucket); }

@@ -11,6 +11,7 @@ command_kind classify_command(std::string_view name) noexcept {
     if (name == "deleteStream") return command_kind::delete_stream;
     if (name == "play") return command_kind::play;
     if (name == "publish") return command_kind::publish;
+    if (name == "relay") return command_kind::relay;
     return command_kind::other;
 }
 
@@ -157,6 +158,49 @@ wire::result<stream_name_command> read_publish(command_view c) noexcept {
         amf0_value v;
         if (auto r = c.args.next(v); r != drop_reason::none) return r;
         if (v.type == amf0_type::string) out.publish_type = v.text;
+    }
+    return out;
+}
+
+namespace {
+// Hex digit values by character; 0xff for anything else.
+constexpr std::array<std::uint8_t, 256> hex_values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(0xff);
+    for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+    for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<std::uint8_t>(c - 'A' + 10);
+    return t;
+}();
+} // namespace
+
+bool parse_peer_id_hex(std::string_view text, relay_peer_id& out) noexcept {
+    if (text.size() != 2 * out.size()) return false;
+    std::uint8_t bad = 0;  // any 0xff marks a non-digit; checked once at the end
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const std::uint8_t hi = hex_values[static_cast<unsigned char>(text[2 * i])];
+        const std::uint8_t lo = hex_values[static_cast<unsigned char>(text[2 * i + 1])];
+        bad |= static_cast<std::uint8_t>((hi | lo) & 0xf0);
+        out[i] = static_cast<std::uint8_t>(hi << 4 | (lo & 0x0f));
+    }
+    return bad == 0;
+}
+
+wire::result<relay_command> read_relay(command_view c) noexcept {
+    if (c.kind != command_kind::relay) return drop_reason::unknown_command;
+    relay_command out;
+    out.transaction_id = c.transaction_id;
+    amf0_value v;
+    if (auto r = first_argument(c.args, v); r != drop_reason::none) return r;
+    if (v.type != amf0_type::string) return drop_reason::bad_amf;
+    if (!parse_peer_id_hex(v.text, out.target)) return drop_reason::relay_bad_target;
+    out.args = c.args.rest();
+    if (out.args.size() > max_relay_args) return drop_reason::relay_too_large;
+    // Walk every value so that only whole AMF0 reaches the other peer.
+    while (!c.args.at_end()) {
+        if (auto r = c.args.next(v); r != drop_reason::none) return r;
+        if (v.type == amf0_type::end) return drop_reason::bad_amf;
+        if (auto r = c.args.skip(v); r != drop_reason::none) return r;
     }
     return out;
 }

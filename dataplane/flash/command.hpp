@@ -4,6 +4,7 @@
 // sequence of a command message (see amf_payload() in rtmp.hpp): name,
 // transaction ID, command object (null; omitted by librtmfp, errata #6/#9),
 // arguments. Strings are views into the packet.
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -19,6 +20,7 @@ enum class command_kind : std::uint8_t {
     delete_stream,
     play,
     publish,
+    relay,  // tcserver's message relay by connection (peer) ID
     other,  // answer with _error NetConnection.Call.Failed (§6.8)
 };
 
@@ -91,5 +93,27 @@ struct stream_name_command {
 };
 [[nodiscard]] wire::result<stream_name_command> read_play(command_view c) noexcept;
 [[nodiscard]] wire::result<stream_name_command> read_publish(command_view c) noexcept;
+
+// relay (rtmfp-cpp tcserver): transaction ID (0: no answer expected),
+// optional null, the target's connection ID as a string, then any AMF0
+// values, relayed verbatim. An RTMFP client's connection ID is its peer ID
+// (RFC 7425 §4.3.2) in hex: 64 digits, either case. A target that is not a
+// string is bad_amf, one that is not 64 hex digits relay_bad_target; the
+// arguments must be whole AMF0 values (bad_amf otherwise) and at most
+// max_relay_args bytes (relay_too_large), so that the onRelay built from
+// them fits one handoff buffer and is well formed for its receiver.
+inline constexpr std::size_t relay_peer_id_size = 32;
+inline constexpr std::size_t max_relay_args = 1200;
+using relay_peer_id = std::array<std::uint8_t, relay_peer_id_size>;
+
+struct relay_command {
+    double transaction_id = 0;
+    relay_peer_id target{};
+    wire::bytes args{};
+};
+[[nodiscard]] wire::result<relay_command> read_relay(command_view c) noexcept;
+
+// 64 hex digits (either case) -> 32 bytes; false for anything else.
+bool parse_peer_id_hex(std::string_view text, relay_peer_id& out) noexcept;
 
 } // namespace strato::flash

@@ -64,4 +64,37 @@ void write_on_status(wire::writer& w, const on_status_params& p) noexcept {
     a.object_end();
 }
 
+void write_call_failed(wire::writer& w, double transaction_id, std::string_view description) noexcept {
+    if (transaction_id > 0) {
+        write_error(w, transaction_id, status::call_failed, description);
+        return;
+    }
+    amf0_writer a(w);
+    begin_answer(a, "onStatus", 0);
+    info_head(a, status::level_error, status::call_failed, description);
+    a.object_end();
+}
+
+void write_call_acknowledged(wire::writer& w, double transaction_id) noexcept {
+    amf0_writer a(w);
+    begin_answer(a, "_result", transaction_id);
+    a.undefined();
+}
+
+void write_on_relay(wire::writer& w, std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept {
+    static constexpr char digits[] = "0123456789abcdef";
+    char hex[64];
+    for (std::size_t i = 0; i < sender.size(); ++i) {
+        hex[2 * i] = digits[sender[i] >> 4];
+        hex[2 * i + 1] = digits[sender[i] & 0xf];
+    }
+    amf0_writer a(w);
+    begin_answer(a, "onRelay", 0);
+    a.object_begin();
+    a.key("sender");
+    a.string(std::string_view(hex, sizeof hex));
+    a.object_end();
+    a.raw(args);
+}
+
 } // namespace strato::flash

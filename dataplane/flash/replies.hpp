@@ -58,4 +58,17 @@ struct on_status_params {
 };
 void write_on_status(wire::writer& w, const on_status_params& p) noexcept;
 
+// A failed call in tcserver's form: "_error", tx, null, {level "error",
+// code NetConnection.Call.Failed, description} when the caller gave a
+// transaction ID, else "onStatus", 0, null, {same}.
+void write_call_failed(wire::writer& w, double transaction_id, std::string_view description) noexcept;
+
+// tcserver's acknowledgement of a transactional call that has no value:
+// "_result", tx, null, undefined.
+void write_call_acknowledged(wire::writer& w, double transaction_id) noexcept;
+
+// "onRelay", 0, null, {sender: "<64 lower-case hex digits>"}, args (AMF0
+// values copied as given), as tcserver delivers a relayed message.
+void write_on_relay(wire::writer& w, std::span<const std::uint8_t, 32> sender, wire::bytes args) noexcept;
+
 } // namespace strato::flash

@@ -92,10 +92,31 @@ void api_backend::on_token_change(std::function<void(std::string)> sink) {
 
 bool api_backend::live_reloadable(std::string_view path) noexcept {
     return path == "server.log_level" || path == "server.stats_interval_seconds" || path == "rest.token" ||
-           path == "rest.token_file";
+           path == "rest.token_file" || reaches_workers(path);
 }
 
+// Rate limits and the cookie schedule: the workers take them over through
+// runtime::apply_live. The bucket tables keep their size until a restart.
+bool api_backend::reaches_workers(std::string_view path) noexcept {
+    return (path.starts_with("handshake.") && path != "handshake.rate_limit_buckets") ||
+           (path.starts_with("introduction.") && path != "introduction.buckets") ||
+           (path.starts_with("apps[") && path.ends_with("].max_peers"));
+}
+
+namespace {
+bool same_app_quotas(const control::stratod_config& a, const control::stratod_config& b) {
+    if (a.apps_.size() != b.apps_.size()) return false;
+    for (std::size_t i = 0; i < a.apps_.size(); ++i)
+        if (a.apps_[i].max_peers_ != b.apps_[i].max_peers_) return false;
+    return true;
+}
+}  // namespace
+
 void api_backend::apply_hook(const control::stratod_config& o, const control::stratod_config& n) {
+    if (live_settings_of(o) != live_settings_of(n) || !same_app_quotas(o, n)) {
+        dp_.apply_live(n);
+        log(log_level::info, "config: rate limits, cookie schedule and app quotas handed to the workers");
+    }
     if (o.server_.log_level_ != n.server_.log_level_) {
         log_threshold().store(static_cast<int>(n.server_.log_level_));
         log(log_level::info, "config: log level now %d", static_cast<int>(n.server_.log_level_));
@@ -311,8 +332,17 @@ boost::json::value api_backend::config_json() { return store_.json(); }
 rest::config_apply_result api_backend::apply_config(std::string_view toml_text, bool dry_run) {
     auto r = store_.apply(toml_text, dry_run);
     // The schema calls more keys reloadable than this stratod takes live yet.
-    auto keep = std::stable_partition(r.applied_.begin(), r.applied_.end(),
-                                      [](const control::config_change& c) { return live_reloadable(c.path_); });
+    // An app quota applies live only while the apps keep their paths and
+    // positions (runtime::apply_live matches them that way).
+    const auto reshapes_apps = [](const control::config_change& c) {
+        return c.path_.starts_with("apps") && !c.path_.ends_with("].max_peers") &&
+               !c.path_.ends_with("].developer_keys") && !c.path_.ends_with("].max_handshakes_per_second");
+    };
+    const bool apps_reshaped = std::any_of(r.applied_.begin(), r.applied_.end(), reshapes_apps) ||
+                               std::any_of(r.restart_required_.begin(), r.restart_required_.end(), reshapes_apps);
+    auto keep = std::stable_partition(r.applied_.begin(), r.applied_.end(), [&](const control::config_change& c) {
+        return live_reloadable(c.path_) && !(apps_reshaped && c.path_.starts_with("apps"));
+    });
     r.restart_required_.insert(r.restart_required_.end(), std::make_move_iterator(keep),
                                std::make_move_iterator(r.applied_.end()));
     r.applied_.erase(keep, r.applied_.end());

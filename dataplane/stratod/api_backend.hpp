@@ -55,6 +55,9 @@ public:
     // The settings a running stratod takes; every other change is reported
     // as restart_required.
     static bool live_reloadable(std::string_view path) noexcept;
+    // Rate limits, cookie schedule, app quotas: applied by the workers
+    // (runtime::apply_live).
+    static bool reaches_workers(std::string_view path) noexcept;
 
 private:
     void apply_hook(const control::stratod_config& old_config, const control::stratod_config& new_config);

@@ -35,15 +35,31 @@ struct lcore_cookies {
 
     [[nodiscard]] bool start(const cookie_schedule& s, std::uint32_t now_seconds) noexcept {
         epoch = s.epoch_of(now_seconds);
-        if (!jar.init(s.secret_for(epoch), s.lifetime_seconds)) return false;
+        if (!jar.init(s.secret_for(epoch), s.lifetime_seconds, generation_of(epoch))) return false;
         return true;
+    }
+    // A cookie's generation byte names its epoch: lcores that took a reload
+    // at slightly different times still agree on (generation, secret).
+    static std::uint8_t generation_of(std::uint64_t epoch) noexcept { return static_cast<std::uint8_t>(epoch); }
+
+    // A reload changed the period or the lifetime: switch to the new
+    // schedule's epoch now. The secret in use stays the previous one, so a
+    // cookie made a moment ago still verifies; every lcore derives the same
+    // new secret.
+    void reschedule(const cookie_schedule& s, std::uint32_t now_seconds) noexcept {
+        jar.set_lifetime(s.lifetime_seconds);
+        const std::uint64_t e = s.epoch_of(now_seconds);
+        if (e != epoch) {
+            epoch = e;
+            (void)jar.rotate(s.secret_for(epoch), generation_of(epoch));
+        }
     }
     // Cheap check every poll loop; rotates at most once per period.
     void maybe_rotate(const cookie_schedule& s, std::uint32_t now_seconds) noexcept {
         const std::uint64_t e = s.epoch_of(now_seconds);
         while (epoch < e) {
             ++epoch;
-            (void)jar.rotate(s.secret_for(epoch));
+            (void)jar.rotate(s.secret_for(epoch), generation_of(epoch));
         }
     }
 };

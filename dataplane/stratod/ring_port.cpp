@@ -7,17 +7,21 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace strato::stratod {
 
-ring_port::ring_port(const std::string& name, unsigned ring_size, unsigned mbufs) {
+ring_port::ring_port(const std::string& name, unsigned ring_size, unsigned mbufs, unsigned tx_queues) {
     const int socket = static_cast<int>(rte_socket_id());
     rx_ = rte_ring_create((name + "_rx").c_str(), ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-    tx_ = rte_ring_create((name + "_tx").c_str(), ring_size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    tx_ = rte_ring_create((name + "_tx").c_str(), ring_size, socket, tx_queues > 1 ? RING_F_SC_DEQ : RING_F_SP_ENQ | RING_F_SC_DEQ);
     pool_ = rte_pktmbuf_pool_create((name + "_in").c_str(), mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (!rx_ || !tx_ || !pool_) return;
-    port_id_ = rte_eth_from_rings(name.c_str(), &rx_, 1, &tx_, 1, static_cast<unsigned>(socket));
+    tx_queues = std::max(1u, std::min(tx_queues, 16u));
+    rte_ring* tx[16];
+    for (unsigned i = 0; i < tx_queues; ++i) tx[i] = tx_;
+    port_id_ = rte_eth_from_rings(name.c_str(), &rx_, 1, tx, tx_queues, static_cast<unsigned>(socket));
     char dev[RTE_ETH_NAME_MAX_LEN];
     if (port_id_ >= 0 && rte_eth_dev_get_name_by_port(static_cast<std::uint16_t>(port_id_), dev) == 0) device_name_ = dev;
 }

@@ -17,7 +17,9 @@ class ring_port {
 public:
     // The ring PMD names the device "net_ring_<name>": use device_name() as
     // the config's device.
-    ring_port(const std::string& name, unsigned ring_size = 4096, unsigned mbufs = 8191);
+    // tx_queues > 1: that many TX queues sharing one (multi-producer) TX
+    // ring, so that several workers can transmit on the port.
+    ring_port(const std::string& name, unsigned ring_size = 4096, unsigned mbufs = 8191, unsigned tx_queues = 1);
     ~ring_port();
     ring_port(const ring_port&) = delete;
     ring_port& operator=(const ring_port&) = delete;

@@ -61,12 +61,14 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
             r.developer_keys[r.developer_key_count++] = k;
         }
         r.max_peers = a.max_peers_.value_or(0);
-        shared_->app_limits[i] = r.max_peers;
+        shared_->app_limits[i].store(r.max_peers, std::memory_order_relaxed);
         app_rules_.push_back(r);
     }
     nc_policy_.apps = app_rules_;
     nc_policy_.keepalive_server_ms = config_.sessions_.keepalive_server_ms_;
     nc_policy_.keepalive_peer_ms = config_.sessions_.keepalive_peer_ms_;
+    nc_policy_.relay_per_second = config_.sessions_.relay_per_second_;
+    nc_policy_.relay_burst = config_.sessions_.relay_burst_;
 
     std::vector<queue_plan> queues;
     for (const auto& q : cfg.workers_.resolved_queues_) queues.push_back({q.lcore_, q.port_, q.queue_});
@@ -77,12 +79,10 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     sh.certificate = &certificate_;
     sh.cookies.rotation_seconds = cfg.handshake_.cookie_secret_rotation_seconds_;
     sh.cookies.lifetime_seconds = cfg.handshake_.cookie_lifetime_seconds_;
-    sh.rate_limits = engine::rate_limit_config{cfg.handshake_.rate_limit_per_second_, cfg.handshake_.rate_limit_burst_,
-                                               cfg.handshake_.rate_limit_ipv4_prefix_,
-                                               cfg.handshake_.rate_limit_ipv6_prefix_,
-                                               cfg.handshake_.rate_limit_buckets_};
-    sh.introduction_initiator_limits = introduction_initiator_limits(cfg.introduction_);
-    sh.introduction_target_limits = introduction_target_limits(cfg.introduction_);
+    const live_settings initial = live_settings_of(cfg);
+    sh.rate_limits = initial.handshake_limits;
+    sh.introduction_initiator_limits = initial.introduction_initiator_limits;
+    sh.introduction_target_limits = initial.introduction_target_limits;
     sh.port_count = static_cast<std::uint16_t>(ports_.size());
     for (std::size_t p = 0; p < ports_.size(); ++p) {
         sh.pools[p] = ports_[p].pool;
@@ -212,6 +212,16 @@ session::session_stats runtime::session_totals() const noexcept {
         for (std::size_t i = 0; i < t.drops.size(); ++i) t.drops[i] += engine::read(s.drops[i]);
     }
     return t;
+}
+
+void runtime::apply_live(const control::stratod_config& cfg) {
+    live_.push_back(std::make_unique<live_settings>(live_settings_of(cfg)));
+    shared_->live.store(live_.back().get(), std::memory_order_release);
+    // App quotas, for apps still at the same index with the same path (the
+    // workers match connects against the apps they started with).
+    for (std::size_t i = 0; i < cfg.apps_.size() && i < config_.apps_.size(); ++i)
+        if (cfg.apps_[i].path_ == config_.apps_[i].path_)
+            shared_->app_limits[i].store(cfg.apps_[i].max_peers_.value_or(0), std::memory_order_relaxed);
 }
 
 std::size_t runtime::sessions_active() const noexcept {

@@ -72,6 +72,11 @@ public:
         return n;
     }
     std::size_t sessions_active() const noexcept;
+    // Control thread: the reloadable settings of `cfg` (rate limits, cookie
+    // schedule) to every worker, each switching to all of them at once
+    // within a drain interval, and the apps' max_peers quotas (apps with an
+    // unchanged path and position). cfg must have passed validation.
+    void apply_live(const control::stratod_config& cfg);
     // Session engine counters of every worker, summed (read after stop(), or
     // as a relaxed snapshot while running).
     session::session_stats session_totals() const noexcept;
@@ -89,6 +94,9 @@ private:
     engine::netconnection_policy nc_policy_;
     dh_service dh_;
     std::unique_ptr<control::peer_directory> directory_;
+    // Every published reload, kept until teardown: a worker may still read
+    // the previous one (they are a few hundred bytes; reloads are rare).
+    std::vector<std::unique_ptr<live_settings>> live_;
     std::unique_ptr<group_service> groups_;
     std::size_t bytes_per_session_ = 0;
     bool launched_ = false;

@@ -3,6 +3,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "crypto/datagram.hpp"
@@ -20,6 +21,7 @@ using wire::drop_reason;
 namespace {
 constexpr unsigned collect_burst = 32;
 constexpr unsigned sessions_polled_per_loop = 64;
+constexpr std::uint64_t timer_sweep_us = 10000;  // every session's timers at least this often
 constexpr std::size_t scratch_size = wire::max_datagram;
 
 std::uint64_t mix(std::uint64_t h) noexcept {
@@ -69,6 +71,16 @@ struct intro_record {
     std::uint8_t tag_size;
     std::uint8_t epd[max_intro_field];
     std::uint8_t tag[max_intro_field];
+};
+
+// A relayed message for a session of another lcore, in an mbuf on the
+// owner's handoff ring, marked by this port number.
+constexpr std::uint16_t relay_marker = 0xfffd;
+struct relay_record {
+    std::uint32_t session_id;
+    std::uint16_t args_size;
+    std::uint8_t sender[flash::relay_peer_id_size];
+    std::uint8_t args[flash::max_relay_args];
 };
 
 // ---- server_session ----------------------------------------------------------
@@ -227,6 +239,27 @@ void server_session::on_group_command(const group_command& cmd) noexcept {
     }
 }
 
+engine::relay_outcome server_session::on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept {
+    // Token bucket in thousandths of a message, refilled by elapsed time.
+    const auto& policy = *stage_->cfg_.netconnection;
+    const std::uint64_t burst_milli = std::uint64_t{policy.relay_burst} * 1000;
+    const session::time_us now = stage_->now_us();
+    if (!relay_bucket_started) {
+        relay_bucket_started = true;
+        relay_tokens_milli = burst_milli;
+    } else if (now > relay_refilled_us) {
+        const std::uint64_t earned = (now - relay_refilled_us) * policy.relay_per_second / 1000;
+        relay_tokens_milli = std::min(burst_milli, relay_tokens_milli + earned);
+    }
+    relay_refilled_us = now;
+    if (relay_tokens_milli < 1000) {
+        stage_->counters().drop(drop_reason::relay_rate_limited);
+        return engine::relay_outcome::rate_limited;
+    }
+    relay_tokens_milli -= 1000;
+    return stage_->route_relay(target, peer_id, args, port_index);
+}
+
 void server_session::emit(peer_event::kind k) noexcept {
     peer_event e;
     e.what = k;
@@ -295,7 +328,7 @@ std::uint32_t session_stage::now_seconds() const noexcept {
 bool session_stage::admit(std::uint16_t app) noexcept {
     auto& sh = *w_->shared;
     if (app >= sh.app_peers.size()) return true;
-    const std::uint32_t limit = sh.app_limits[app];
+    const std::uint32_t limit = sh.app_limits[app].load(std::memory_order_relaxed);
     const std::uint32_t n = sh.app_peers[app].fetch_add(1, std::memory_order_relaxed);
     if (limit != 0 && n >= limit) {
         sh.app_peers[app].fetch_sub(1, std::memory_order_relaxed);
@@ -524,6 +557,64 @@ std::uint32_t session_stage::open_session_for_benchmark(const wire::socket_addre
     return s->near_id();
 }
 
+engine::relay_outcome session_stage::route_relay(const flash::relay_peer_id& target, const crypto::digest& sender,
+                                                 wire::bytes args, std::uint16_t port_index) noexcept {
+    auto& c = counters();
+    auto& sh = *w_->shared;
+    control::peer_id id;
+    std::memcpy(id.data(), target.data(), id.size());
+    control::peer_view where;
+    if (!sh.directory || !sh.directory->lookup(id, where) || args.size() > flash::max_relay_args) {
+        c.drop(drop_reason::relay_unknown_peer);
+        return engine::relay_outcome::unknown_peer;
+    }
+    if (where.lcore == cfg_.worker_index) {
+        // Same lcore: the sender learns at once whether the target's flow
+        // took it (across lcores it is told "routed" only).
+        const engine::relay_outcome o = deliver_relay(where.session_id, sender, args);
+        if (o == engine::relay_outcome::queued) c.count(engine::stage::relayed);
+        return o;
+    }
+    rte_mbuf* carrier = where.lcore < sh.handoff.size() && sh.handoff[where.lcore] && port_index < sh.port_count
+                            ? rte_pktmbuf_alloc(sh.pools[port_index])
+                            : nullptr;
+    if (!carrier || rte_pktmbuf_tailroom(carrier) < sizeof(relay_record)) {
+        if (carrier) rte_pktmbuf_free(carrier);
+        c.drop(drop_reason::tx_full);
+        return engine::relay_outcome::busy;
+    }
+    auto* rec = rte_pktmbuf_mtod(carrier, relay_record*);
+    rec->session_id = where.session_id;
+    rec->args_size = static_cast<std::uint16_t>(args.size());
+    std::memcpy(rec->sender, sender.data(), sizeof rec->sender);
+    if (!args.empty()) std::memcpy(rec->args, args.data(), args.size());
+    carrier->port = relay_marker;
+    if (rte_ring_enqueue(sh.handoff[where.lcore], carrier) != 0) {
+        rte_pktmbuf_free(carrier);
+        c.drop(drop_reason::tx_full);
+        return engine::relay_outcome::busy;
+    }
+    c.count(engine::stage::relayed);
+    c.count(engine::stage::relay_handed_over);
+    return engine::relay_outcome::queued;
+}
+
+engine::relay_outcome session_stage::deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
+                                                   wire::bytes args) noexcept {
+    session::session* s = table_.lookup(session_id);
+    if (!s || s->closed()) {
+        counters().drop(drop_reason::relay_unknown_peer);  // left since the directory said otherwise
+        return engine::relay_outcome::unknown_peer;
+    }
+    // A full return flow: tx_full, counted by the NetConnection.
+    if (!state_of(s)->nc->deliver_relay(sender, args)) return engine::relay_outcome::busy;
+    counters().count(engine::stage::relay_delivered);
+    // Out with this loop's burst, unless it is the session being served
+    // (a peer relaying to itself): that one is polled right after.
+    if (s != serving_) s->poll(now_us_, *this);
+    return engine::relay_outcome::queued;
+}
+
 void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                                    wire::bytes tag) noexcept {
     session::session* s = table_.lookup(session_id);
@@ -536,32 +627,91 @@ void session_stage::forward_ihello(std::uint32_t session_id, wire::bytes epd, co
 
 void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
                                     std::uint64_t now_tsc) noexcept {
+    const introduction_request one{m, port_index, &d, packet};
+    on_introductions({&one, 1}, now_tsc);
+}
+
+void session_stage::on_introductions(std::span<const introduction_request> burst, std::uint64_t now_tsc) noexcept {
+    constexpr std::size_t chunk = 32;  // one rte_hash bulk lookup (at most 64)
+    for (std::size_t base = 0; base < burst.size(); base += chunk)
+        introduce_chunk(burst.subspan(base, std::min(chunk, burst.size() - base)), now_tsc);
+}
+
+void session_stage::introduce_chunk(std::span<const introduction_request> reqs, std::uint64_t now_tsc) noexcept {
     auto& c = counters();
     auto& sh = *w_->shared;
-    auto p = wire::parse_packet(packet);
-    wire::chunk_reader chunks(p.ok() ? p->chunks : wire::bytes{});
-    wire::chunk_view ch;
-    auto ih = chunks.next(ch) ? wire::parse_ihello(ch.value) : wire::result<wire::ihello>(drop_reason::malformed_chunk);
-    auto epd = ih.ok() ? wire::parse_epd(ih->epd) : wire::result<wire::epd_view>(ih.error());
-    if (!epd.ok() || !epd->has_fingerprint || ih->epd.size() > max_intro_field || ih->tag.size() > max_intro_field ||
-        !sh.directory) {
-        c.drop(epd.ok() ? drop_reason::value_out_of_range : epd.error());
-        rte_pktmbuf_free(m);
-        return;
+    constexpr std::size_t chunk = 32;
+    wire::ihello hellos[chunk];
+    wire::bytes fingerprints[chunk];  // views into the opened packets
+    std::uint64_t initiator_keys[chunk];
+    bool parsed[chunk];
+    // Parse all, and start fetching each initiator's bucket.
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+        const auto& q = reqs[i];
+        auto p = wire::parse_packet(q.packet);
+        wire::chunk_reader chunks(p.ok() ? p->chunks : wire::bytes{});
+        wire::chunk_view ch;
+        auto ih = chunks.next(ch) ? wire::parse_ihello(ch.value) : wire::result<wire::ihello>(drop_reason::malformed_chunk);
+        auto epd = ih.ok() ? wire::parse_epd(ih->epd) : wire::result<wire::epd_view>(ih.error());
+        parsed[i] = epd.ok() && epd->has_fingerprint && ih->epd.size() <= max_intro_field &&
+                    ih->tag.size() <= max_intro_field && sh.directory;
+        if (!parsed[i]) {
+            c.drop(epd.ok() ? drop_reason::value_out_of_range : epd.error());
+            rte_pktmbuf_free(q.m);
+            continue;
+        }
+        hellos[i] = *ih;
+        fingerprints[i] = epd->fingerprint;
+        initiator_keys[i] = w_->introduction_initiator_limiter->prefetch(q.d->source);
     }
     // Per initiator before the directory is read: a flood of made-up peer
     // IDs costs a bucket lookup, not a hash probe per packet.
-    if (!w_->introduction_initiator_limiter->allow(d.source, now_tsc)) {
-        c.drop(drop_reason::introduction_initiator_limited);
-        rte_pktmbuf_free(m);
-        return;
+    control::peer_id ids[chunk];
+    const control::peer_id* id_refs[chunk];
+    std::uint8_t request_of[chunk];
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+        if (!parsed[i]) continue;
+        if (!w_->introduction_initiator_limiter->allow_key(initiator_keys[i], now_tsc)) {
+            c.drop(drop_reason::introduction_initiator_limited);
+            rte_pktmbuf_free(reqs[i].m);
+            continue;
+        }
+        std::memcpy(ids[n].data(), fingerprints[i].data(), ids[n].size());
+        id_refs[n] = &ids[n];
+        request_of[n++] = static_cast<std::uint8_t>(i);
     }
-    control::peer_id id;
-    std::memcpy(id.data(), epd->fingerprint.data(), id.size());
-    control::peer_view target;
+    if (n == 0) return;
+    control::peer_view targets[chunk];
+    const std::uint64_t found = sh.directory->lookup_bulk(id_refs, n, targets);
+    for (std::uint32_t k = 0; k < n; ++k) {
+        if (found >> k & 1) {
+            std::uint64_t target_key = 0;
+            std::memcpy(&target_key, ids[k].data(), sizeof target_key);
+            w_->introduction_target_limiter->prefetch_key(target_key);
+        }
+    }
+    for (std::uint32_t k = 0; k < n; ++k) {
+        const auto& q = reqs[request_of[k]];
+        if (!(found >> k & 1)) {
+            c.drop(drop_reason::unknown_peer);
+            rte_pktmbuf_free(q.m);
+            continue;
+        }
+        introduce(q, hellos[request_of[k]], ids[k], targets[k], now_tsc);
+    }
+}
+
+void session_stage::introduce(const introduction_request& q, const wire::ihello& ih, const control::peer_id& id,
+                              const control::peer_view& target, std::uint64_t now_tsc) noexcept {
+    auto& c = counters();
+    auto& sh = *w_->shared;
+    rte_mbuf* const m = q.m;
+    const std::uint16_t port_index = q.port_index;
+    const net::udp_datagram& d = *q.d;
     // Only peers that completed connect and setPeerInfo are introduced
     // (tcserver's rule, protocol reference D13); a peer asking for itself is not.
-    if (!sh.directory->lookup(id, target) || !target.introducible || target.public_address.same_endpoint(d.source)) {
+    if (!target.introducible || target.public_address.same_endpoint(d.source)) {
         c.drop(drop_reason::unknown_peer);
         rte_pktmbuf_free(m);
         return;
@@ -581,10 +731,10 @@ void session_stage::on_introduction(rte_mbuf* m, std::uint16_t port_index, const
     rec.session_id = target.session_id;
     rec.reply = d.source;
     rec.reply.origin = wire::address_origin::observed;  // RFC 7016 §2.3.3, both servers in the captures
-    rec.epd_size = static_cast<std::uint8_t>(ih->epd.size());
-    rec.tag_size = static_cast<std::uint8_t>(ih->tag.size());
-    std::memcpy(rec.epd, ih->epd.data(), rec.epd_size);
-    std::memcpy(rec.tag, ih->tag.data(), rec.tag_size);
+    rec.epd_size = static_cast<std::uint8_t>(ih.epd.size());
+    rec.tag_size = static_cast<std::uint8_t>(ih.tag.size());
+    std::memcpy(rec.epd, ih.epd.data(), rec.epd_size);
+    std::memcpy(rec.tag, ih.tag.data(), rec.tag_size);
 
     // Redirect first (rtmfp-cpp's order: the initiator's IHellos open its NAT
     // before the target's RHello arrives): the target's observed address,
@@ -699,7 +849,9 @@ void session_stage::serve(rte_mbuf* m, std::uint16_t port_index, const net::udp_
     st->local = d.destination;
     rte_pktmbuf_free(m);
     c.count(engine::stage::session_packet);
+    serving_ = s;
     const drop_reason r = s->on_plaintext(*plain, d.source, now_us_);
+    serving_ = nullptr;
     if (r != drop_reason::none) c.drop(r);
     s->poll(now_us_, *this);  // acks and answers go out with this burst
 }
@@ -780,6 +932,13 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
             }
             continue;
         }
+        if (m->port == relay_marker) {
+            const auto* rec = rte_pktmbuf_mtod(m, const relay_record*);
+            (void)deliver_relay(rec->session_id, std::span<const std::uint8_t, 32>(rec->sender, 32),
+                                wire::bytes{rec->args, std::min<std::size_t>(rec->args_size, flash::max_relay_args)});
+            rte_pktmbuf_free(m);
+            continue;
+        }
         if (m->port == kick_marker) {
             std::uint32_t sid = 0;
             std::memcpy(&sid, rte_pktmbuf_mtod(m, const void*), sizeof sid);
@@ -803,10 +962,17 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
         }
         serve(m, port_index, cls.udp);
     }
-    // Timers of a slice of the sessions per loop: every session is visited
-    // about every capacity/64 loops, well inside the 200 ms ack delay.
+    // Timers of a slice of the sessions per loop: at most 64, and no more
+    // than a whole sweep every timer_sweep_us needs (well inside the 200 ms
+    // ack delay; packets of a session poll it at once anyway). A busy loop
+    // then spends its time on packets, not on re-walking idle sessions.
     const std::uint32_t capacity = cfg_.table.capacity;
-    for (unsigned n = 0; n < sessions_polled_per_loop && n < capacity; ++n) {
+    sweep_credit_ = std::min<std::uint64_t>(sweep_credit_ + (now_us_ - last_sweep_us_) * capacity,
+                                            std::uint64_t{sessions_polled_per_loop} * timer_sweep_us);
+    last_sweep_us_ = now_us_;
+    const auto slice = static_cast<unsigned>(sweep_credit_ / timer_sweep_us);
+    sweep_credit_ -= std::uint64_t{slice} * timer_sweep_us;
+    for (unsigned n = 0; n < slice && n < capacity; ++n) {
         server_session& st = states_[poll_cursor_];
         poll_cursor_ = poll_cursor_ + 1 == capacity ? 0 : poll_cursor_ + 1;
         if (!st.s) continue;

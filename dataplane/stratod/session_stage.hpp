@@ -10,8 +10,10 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
+#include "control/directory/peer_directory.hpp"
 #include "dataplane/engine/netconnection.hpp"
 #include "dataplane/net/classification.hpp"
 #include "dataplane/session/session_table.hpp"
@@ -28,8 +30,8 @@ class session_stage;
 // (DELETE /v1/peers/{id}). No NIC has this port number.
 inline constexpr std::uint16_t kick_marker = 0xfffe;
 // The control thread's answer to a group join (issue 7): an mbuf whose port
-// is group_marker and whose data is a group_command.
-inline constexpr std::uint16_t group_marker = 0xfffd;
+// is group_marker and whose data is a group_command (0xfffd is the relay's).
+inline constexpr std::uint16_t group_marker = 0xfffc;
 inline constexpr std::size_t max_group_command_members = 16;
 struct group_command {
     std::uint32_t session_id = 0;
@@ -81,6 +83,7 @@ public:
     void on_connected(std::uint16_t app) noexcept override;
     void on_peer_info(std::span<const wire::socket_address> addresses) noexcept override;
     void on_disconnected(std::uint16_t app) noexcept override;
+    engine::relay_outcome on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept override;
     void on_group_join(std::uint64_t flow, wire::bytes message) noexcept override;
     void on_group_leave(std::uint64_t flow) noexcept override;
     // The control thread's answer to a join (group_marker command).
@@ -101,6 +104,10 @@ public:
     // (RFC 7016 §3.5.1.1.2).
     std::array<std::uint8_t, 4 + 16 * 40> rikeying{};
     std::uint16_t rikeying_size = 0;
+    // relay token bucket (netconnection_policy relay_per_second / relay_burst).
+    std::uint64_t relay_tokens_milli = 0;
+    session::time_us relay_refilled_us = 0;
+    bool relay_bucket_started = false;
 
     // NetGroup memberships: the client's GC flow and our GC flow associated
     // to it (protocol reference §7.3); flow 0 = free. The join rate limit is
@@ -146,6 +153,15 @@ public:
     // session, on this lcore or through the owner's introduction ring.
     void on_introduction(rte_mbuf* m, std::uint16_t port_index, const net::udp_datagram& d, wire::bytes packet,
                          std::uint64_t now_tsc) noexcept;
+    // The same for a burst (consumes every mbuf): limiter buckets prefetched
+    // and the directory read with one bulk lookup per 32 introductions.
+    struct introduction_request {
+        rte_mbuf* m;
+        std::uint16_t port_index;
+        const net::udp_datagram* d;
+        wire::bytes packet;
+    };
+    void on_introductions(std::span<const introduction_request> burst, std::uint64_t now_tsc) noexcept;
     // Once per poll loop: finished keyings, handed-over packets, session timers.
     void poll(std::uint64_t now_tsc) noexcept;
 
@@ -187,13 +203,26 @@ private:
     session::session_table table_;
     std::unique_ptr<server_session[]> states_;
     std::vector<std::uint32_t> free_states_;
+    // A relay from `sender` to the peer `target`: onRelay on the target's
+    // NetConnection, on this lcore or through the owner's handoff ring.
+    engine::relay_outcome route_relay(const flash::relay_peer_id& target, const crypto::digest& sender,
+                                      wire::bytes args, std::uint16_t port_index) noexcept;
+    session::session* serving_ = nullptr;  // the session whose packet is being processed
+    // queued, unknown_peer (the session is gone) or busy (its return flow is full).
+    engine::relay_outcome deliver_relay(std::uint32_t session_id, std::span<const std::uint8_t, 32> sender,
+                                        wire::bytes args) noexcept;
     void forward_ihello(std::uint32_t session_id, wire::bytes epd, const wire::socket_address& reply,
                         wire::bytes tag) noexcept;
+    void introduce_chunk(std::span<const introduction_request> reqs, std::uint64_t now_tsc) noexcept;
+    void introduce(const introduction_request& q, const wire::ihello& ih, const control::peer_id& id,
+                   const control::peer_view& target, std::uint64_t now_tsc) noexcept;
     rte_ring* handoff_ = nullptr;  // frames of our sessions, and introductions for them, from other lcores
     rte_ring* events_ = nullptr;
     std::unique_ptr<std::uint8_t[]> scratch_;
     session::time_us now_us_ = 0;
     std::uint32_t poll_cursor_ = 0;
+    std::uint64_t sweep_credit_ = 0;   // session visits owed, times timer_sweep_us
+    session::time_us last_sweep_us_ = 0;
 
     // IIKeyings in flight and the sessions they made, by (address, ISID):
     // duplicates are coalesced and retransmissions get the same RIKeying.

@@ -80,6 +80,7 @@ public:
             return -1;
         }
         hctx_ = engine::handshake_context{sh_.certificate, &w_.cookies.jar};
+        cookie_schedule_ = sh_.cookies;
         const std::uint64_t drain_ticks = sh_.time.from_microseconds(sh_.tx_drain_us);
         std::uint64_t last_drain = sh_.time.now();
         if (sh_.directory && !sh_.directory->register_reader(w_.index)) {
@@ -96,7 +97,8 @@ public:
             if (sh_.directory) sh_.directory->quiescent(w_.index);
             if (now - last_drain >= drain_ticks) {
                 drain();
-                w_.cookies.maybe_rotate(sh_.cookies, sh_.time.seconds(now));
+                apply_reload(now);
+                w_.cookies.maybe_rotate(cookie_schedule_, sh_.time.seconds(now));
                 last_drain = now;
             }
         }
@@ -108,6 +110,20 @@ public:
     }
 
 private:
+    // A reload published by the control thread: all of it at once.
+    void apply_reload(std::uint64_t now) noexcept {
+        const live_settings* l = sh_.live.load(std::memory_order_acquire);
+        if (l == applied_) return;
+        applied_ = l;
+        w_.limiter->reconfigure(l->handshake_limits);
+        w_.introduction_initiator_limiter->reconfigure(l->introduction_initiator_limits);
+        w_.introduction_target_limiter->reconfigure(l->introduction_target_limits);
+        cookie_schedule_.rotation_seconds = l->cookie_rotation_seconds;
+        cookie_schedule_.lifetime_seconds = l->cookie_lifetime_seconds;
+        w_.cookies.reschedule(cookie_schedule_, sh_.time.seconds(now));
+        c_.count(stage::config_applied);
+    }
+
     void drain() noexcept {
         for (std::uint16_t p = 0; p < sh_.port_count; ++p)
             if (w_.tx[p] && rte_eth_tx_buffer_flush(sh_.port_ids[p], w_.tx_queue, w_.tx[p]) > 0)
@@ -221,6 +237,7 @@ private:
         }
         engine::handle_startup_burst(hctx_, std::span<engine::startup_item>(items_, opened), secs, ticks, c_);
         std::size_t sealing = 0;
+        std::size_t intro_count = 0;
         for (std::size_t j = 0; j < opened; ++j) {
             auto& p = pending_[item_index_[j]];
             const auto& item = items_[j];
@@ -229,7 +246,7 @@ private:
                 continue;
             }
             if (item.outcome.action == engine::startup_action::introduction && w_.sessions) {
-                w_.sessions->on_introduction(p.mbuf, p.port_index, p.udp, item.packet, now);
+                intros_[intro_count++] = session_stage::introduction_request{p.mbuf, p.port_index, &p.udp, item.packet};
                 continue;
             }
             if (item.outcome.action != engine::startup_action::reply) {
@@ -243,6 +260,9 @@ private:
                                                      item.outcome.reply_session_id,
                                                      crypto::seal_params{&default_key_, nullptr, 0}, drop_reason::none};
         }
+        // IHellos naming peers, together: one bulk directory lookup per 32.
+        if (intro_count > 0)
+            w_.sessions->on_introductions(std::span<const session_stage::introduction_request>(intros_, intro_count), now);
         crypto::seal_burst(std::span<crypto::seal_job>(seal_jobs_, sealing));
         for (std::size_t s = 0; s < sealing; ++s) {
             auto& p = pending_[seal_index_[s]];
@@ -274,6 +294,11 @@ private:
     std::uint16_t seal_index_[max_burst];
     engine::startup_item items_[max_burst];
     std::uint16_t item_index_[max_burst];
+    session_stage::introduction_request intros_[max_burst];
+    // This worker's copy of the cookie schedule (a reload changes it) and
+    // the reload it applied last.
+    cookie_schedule cookie_schedule_;
+    const live_settings* applied_ = nullptr;
 };
 
 } // namespace
@@ -290,6 +315,18 @@ void transmit_udp_frame(worker_context& w, std::uint16_t port_index, rte_mbuf* m
     engine::bump(w.counters.tx_packets[port_index]);
     engine::bump(w.counters.tx_bytes[port_index], rte_pktmbuf_pkt_len(m));
     rte_eth_tx_buffer(w.shared->port_ids[port_index], w.tx_queue, w.tx[port_index], m);
+}
+
+live_settings live_settings_of(const control::stratod_config& c) noexcept {
+    live_settings l;
+    l.handshake_limits = engine::rate_limit_config{c.handshake_.rate_limit_per_second_, c.handshake_.rate_limit_burst_,
+                                                   c.handshake_.rate_limit_ipv4_prefix_,
+                                                   c.handshake_.rate_limit_ipv6_prefix_, c.handshake_.rate_limit_buckets_};
+    l.introduction_initiator_limits = introduction_initiator_limits(c.introduction_);
+    l.introduction_target_limits = introduction_target_limits(c.introduction_);
+    l.cookie_rotation_seconds = c.handshake_.cookie_secret_rotation_seconds_;
+    l.cookie_lifetime_seconds = c.handshake_.cookie_lifetime_seconds_;
+    return l;
 }
 
 engine::rate_limit_config introduction_initiator_limits(const control::introduction_config& c) noexcept {

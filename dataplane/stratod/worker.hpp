@@ -35,6 +35,18 @@ struct rx_queue_ref {
     std::uint16_t queue = 0;
 };
 
+// What a reload changes while the workers run (PUT /v1/config, SIGHUP):
+// published whole through shared_state::live, each worker switching to it
+// between two bursts, so a worker never mixes old and new values.
+struct live_settings {
+    engine::rate_limit_config handshake_limits;
+    engine::rate_limit_config introduction_initiator_limits;
+    engine::rate_limit_config introduction_target_limits;
+    std::uint32_t cookie_rotation_seconds = 600;
+    std::uint32_t cookie_lifetime_seconds = 120;
+    bool operator==(const live_settings&) const = default;
+};
+
 // What every worker shares, read-only once workers start.
 struct shared_state {
     const crypto::server_certificate* certificate = nullptr;
@@ -54,12 +66,14 @@ struct shared_state {
     static constexpr std::size_t max_apps = 64;
     std::array<rte_ring*, max_workers> handoff{};
     std::array<std::atomic<std::uint32_t>, max_apps> app_peers{};
-    std::array<std::uint32_t, max_apps> app_limits{};
+    std::array<std::atomic<std::uint32_t>, max_apps> app_limits{};  // 0: no quota; a reload may change them
     control::peer_directory* directory = nullptr;  // lock-free reads; workers report quiescence each loop
     std::uint16_t burst = 32;
     std::uint32_t tx_drain_us = 100;
     clock time;
     std::atomic<bool> quit{false};
+    // The latest reload (null: none yet). Never freed while workers run.
+    std::atomic<const live_settings*> live{nullptr};
 };
 
 struct alignas(64) worker_context {
@@ -83,6 +97,9 @@ struct alignas(64) worker_context {
 // The two introduction limiters' settings from [introduction].
 engine::rate_limit_config introduction_initiator_limits(const control::introduction_config& c) noexcept;
 engine::rate_limit_config introduction_target_limits(const control::introduction_config& c) noexcept;
+
+// The reloadable settings of a config.
+live_settings live_settings_of(const control::stratod_config& c) noexcept;
 
 // Prepares per-lcore state that allocates (before the poll loop starts).
 // Returns false with a message on stderr.

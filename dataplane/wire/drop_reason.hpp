@@ -77,6 +77,11 @@ enum class drop_reason : std::uint8_t {
     introduction_initiator_limited,  // the initiator's address asked for more introductions than allowed
     introduction_target_limited,     // the target peer is being introduced more often than allowed
     amplification_limited,           // no Redirect fits 3x the bytes the unvalidated initiator sent
+    // message relay (rtmfp-cpp tcserver's relay command)
+    relay_bad_target,         // target is not a 64-hex-digit connection (peer) ID
+    relay_too_large,          // arguments over flash::max_relay_args bytes
+    relay_unknown_peer,       // no connected peer has the target ID (or it left before delivery)
+    relay_rate_limited,       // the sender's relay token bucket is empty
     count_ // keep last
 };
 
@@ -143,6 +148,10 @@ inline constexpr std::array<std::string_view, drop_reason_count> drop_reason_nam
     "introduction_initiator_limited",
     "introduction_target_limited",
     "amplification_limited",
+    "relay_bad_target",
+    "relay_too_large",
+    "relay_unknown_peer",
+    "relay_rate_limited",
 };
 
 static_assert(!drop_reason_names.back().empty(), "every drop_reason needs a name");

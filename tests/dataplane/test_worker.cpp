@@ -14,6 +14,7 @@
 #include "dataplane/net/ndp.hpp"
 #include "dataplane/net/udp.hpp"
 #include "dataplane/stratod/ring_port.hpp"
+#include "dataplane/stratod/api_backend.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
 #include "tests/dataplane/dataplane_fixture.hpp"
@@ -353,6 +354,80 @@ BOOST_AUTO_TEST_CASE(ipv6_redirect_is_trimmed_to_three_times_a_minimal_ihello) {
     r = open_redirect(out[0], offset, plain);
     BOOST_TEST(r.address_count == 9u);
     BOOST_TEST(f.stage_count(engine::stage::redirect_sent) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(reload_lowers_introduction_limits_on_running_workers) {
+    dataplane_fixture f;
+    const auto id = make_peer_id(11);
+    register_peer(f.rt, id, wire::socket_address::v4(0xc6120007u, 5000), {});
+    const auto ask = [&](int count, std::uint8_t round) {
+        for (int i = 0; i < count; ++i) {
+            std::vector<std::uint8_t> tag(16, static_cast<std::uint8_t>(round * 16 + i));
+            BOOST_REQUIRE(f.port.inject(f.udp_frame(intro_ihello(id, tag), static_cast<std::uint16_t>(42000 + i))));
+        }
+    };
+    ask(5, 0);
+    BOOST_TEST(f.port.collect(5, 2000).size() == 5u);  // defaults: 100/s, burst 200
+
+    auto parsed = control::parse_config_text(
+        "[[ports]]\ndevice = \"" + f.port.device_name() + "\"\nipv4 = [\"198.18.0.1/24\"]\n"
+        "[introduction]\nper_initiator_per_second = 1\nper_initiator_burst = 2\n", "reload");
+    BOOST_REQUIRE_MESSAGE(parsed.ok(), control::format_errors(parsed.errors_));
+    f.rt.apply_live(*parsed.config_);
+    for (int i = 0; i < 200 && f.stage_count(engine::stage::config_applied) == 0; ++i) ::usleep(5000);
+    BOOST_REQUIRE(f.stage_count(engine::stage::config_applied) == 1u);
+    // The same initiator's bucket (195 tokens left) is cut to the new burst.
+    ask(5, 1);
+    BOOST_TEST(f.port.collect(5, 1000).size() == 2u);
+    BOOST_TEST(f.drops(wire::drop_reason::introduction_initiator_limited) == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(cookie_reschedule_keeps_cookies_just_made) {
+    stratod::cookie_schedule s;
+    for (std::size_t i = 0; i < s.master.size(); ++i) s.master[i] = static_cast<std::uint8_t>(i * 13 + 5);
+    s.rotation_seconds = 600;
+    s.lifetime_seconds = 120;
+    stratod::lcore_cookies c, other;  // two lcores, started together
+    BOOST_REQUIRE(c.start(s, 1000));
+    BOOST_REQUIRE(other.start(s, 1000));
+    const auto from = wire::socket_address::v4(0xc6120002u, 40000);
+    std::array<std::uint8_t, crypto::cookie_size> before{};
+    BOOST_REQUIRE(c.jar.make(from, 1000, before));
+    // A reload: a 30-second period and a 95-second lifetime.
+    s.rotation_seconds = 30;
+    s.lifetime_seconds = 95;
+    c.reschedule(s, 1010);
+    BOOST_TEST(c.epoch == 1010u / 30u);
+    BOOST_TEST(c.jar.lifetime() == 95u);
+    BOOST_TEST((c.jar.verify(before, from, 1010) == crypto::cookie_status::ok));
+    BOOST_TEST((c.jar.verify(before, from, 1000 + 96) == crypto::cookie_status::expired));
+    // The other lcore takes the reload a little later: it accepts what
+    // either made before and after (the generation byte names the epoch).
+    other.reschedule(s, 1012);
+    BOOST_TEST((other.jar.verify(before, from, 1012) == crypto::cookie_status::ok));
+    std::array<std::uint8_t, crypto::cookie_size> after{};
+    BOOST_REQUIRE(c.jar.make(from, 1011, after));
+    BOOST_TEST((other.jar.verify(after, from, 1012) == crypto::cookie_status::ok));
+    // Past the next boundary both rotate on the new period in step.
+    c.maybe_rotate(s, 1021);
+    other.maybe_rotate(s, 1022);
+    std::array<std::uint8_t, crypto::cookie_size> later{};
+    BOOST_REQUIRE(c.jar.make(from, 1021, later));
+    BOOST_TEST((other.jar.verify(later, from, 1022) == crypto::cookie_status::ok));
+    BOOST_TEST((other.jar.verify(after, from, 1022) == crypto::cookie_status::ok));  // the previous epoch's
+}
+
+BOOST_AUTO_TEST_CASE(reload_reaches_workers_for_limits_and_cookies_only) {
+    using stratod::api_backend;
+    for (const char* live : {"handshake.rate_limit_per_second", "handshake.rate_limit_burst",
+                             "handshake.rate_limit_ipv4_prefix", "handshake.cookie_secret_rotation_seconds",
+                             "handshake.cookie_lifetime_seconds", "introduction.per_initiator_per_second",
+                             "introduction.per_target_burst", "introduction.initiator_ipv6_prefix",
+                             "apps[0].max_peers", "server.log_level", "rest.token"})
+        BOOST_TEST(api_backend::live_reloadable(live), live);
+    for (const char* restart : {"handshake.rate_limit_buckets", "introduction.buckets", "sessions.max_peers",
+                                "apps", "apps[0].path", "apps[0].developer_keys", "workers.lcores"})
+        BOOST_TEST(!api_backend::live_reloadable(restart), restart);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -124,9 +124,11 @@ class Topology:
         it.run(["ip", "addr", "add", addr6 + "/64", "dev", b, "nodad"], ns=ns)
         return ns
 
-    def behind_nat(self, tag, public, inside_net):
+    def behind_nat(self, tag, public, inside_net, symmetric=False):
         """NAT namespace on the bridge at `public`, a peer namespace behind it
-        at <inside_net>.2; MASQUERADE out of the public side."""
+        at <inside_net>.2; MASQUERADE out of the public side. symmetric: a
+        random source port for every new destination (--random-fully), so
+        the port the server sees is useless to a peer."""
         nat, out_if = self.on_bridge(tag + "nat", public)
         peer = self.ns(tag)
         it.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"], ns=peer)
@@ -135,7 +137,8 @@ class Topology:
         it.run(["ip", "addr", "add", inside_net + ".2/24", "dev", b], ns=peer)
         it.run(["ip", "route", "add", "default", "via", inside_net + ".1"], ns=peer)
         it.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=nat)
-        it.run(["iptables", "-t", "nat", "-A", "POSTROUTING", "-o", out_if, "-j", "MASQUERADE"], ns=nat)
+        it.run(["iptables", "-t", "nat", "-A", "POSTROUTING", "-o", out_if, "-j", "MASQUERADE"] +
+               (["--random-fully"] if symmetric else []), ns=nat)
         # Unsolicited inbound packets are dropped before conntrack confirms
         # an entry for them: otherwise the caller's early IHello to this
         # NAT's public port leaves an entry whose tuple collides with the

@@ -5,8 +5,12 @@ curl and stratoctl against stratod: /v1/health, /v1/stats (counters move
 after strato-peer hellos), /metrics parses, /v1/peers lists a client that
 stays connected and /v1/peers/{id} shows it, DELETE without a token -> 401,
 with a wrong one -> 403, PUT /v1/config with a bad config -> 400 and nothing
-changed, SIGHUP with a bad file keeps stratod running, with a good one logs
-the reload.
+changed, a PUT lowering the handshake and introduction rate limits is
+applied by the running workers (IHellos beyond the new burst are dropped as
+rate_limited) and a bad limit is refused naming the field, an app's
+max_peers lowered to 1 refuses a second client at once, SIGHUP with a bad
+file keeps stratod running, with a good one logs the reload and restores the
+file's limits on the workers.
 
 usage: stratod_rest.py STRATOD STRATO_PEER STRATOCTL EXAMPLE_CONFIG
 """
@@ -189,6 +193,79 @@ def main():
             f.check(code == 200 and "server.stats_interval_seconds" in body,
                     "PUT /v1/config good: 200, stats interval applied (%d %s)" % (code, body[:300]))
 
+            it.log("== live reload of rate limits")
+            # Handshake replies 1/s with a burst of 3, introductions 1/s with
+            # a burst of 2: the running workers must apply both.
+            limited = re.sub(r"\n\[introduction\][^\[]*", "\n", new_text)
+            limited += "\n[introduction]\nper_initiator_per_second = 1\nper_initiator_burst = 2\n"
+            limited = re.sub(r"rate_limit_per_second\s*=\s*\d+", "rate_limit_per_second = 1", limited)
+            limited = re.sub(r"rate_limit_burst\s*=\s*\d+", "rate_limit_burst = 3", limited)
+            code, body = curl(base + "/v1/config", "-X", "PUT", "-H", "Content-Type: application/toml",
+                              "--data-binary", limited, *auth)
+            try:
+                r = json.loads(body)
+                applied = [c["field"] for c in r.get("applied", [])]
+                later = [c["field"] for c in r.get("restart_required", [])]
+            except (ValueError, KeyError, TypeError):
+                applied, later = [], []
+            f.check(code == 200 and "handshake.rate_limit_burst" in applied and
+                    "introduction.per_initiator_burst" in applied and not later,
+                    "PUT /v1/config limits: 200, applied live (%d applied %s restart %s)" % (code, applied, later))
+
+            def drops():
+                c, b = curl(base + "/v1/stats")
+                return json.loads(b).get("drop_reasons", {}) if c == 200 else {}
+
+            def stages():
+                c, b = curl(base + "/v1/stats")
+                return json.loads(b).get("stages", {}) if c == 200 else {}
+
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and stages().get("config_applied", 0) < 1:
+                time.sleep(0.1)
+            f.check(stages().get("config_applied", 0) >= 1, "workers took the reload (stage.config_applied)")
+            limited_before = drops().get("rate_limited", 0)
+            p = it.run([peer_bin, "hello", SERVER, "--count", "10", "--timeout", "1000", "--json"], check=False, ns=net.ns)
+            try:
+                valid = json.loads(p.stdout.strip().splitlines()[-1]).get("valid", -1)
+            except (ValueError, IndexError):
+                valid = -1
+            f.check(0 < valid <= 4, "10 IHellos at burst 3: %s answered" % valid)
+            f.check(drops().get("rate_limited", 0) >= limited_before + 6, "the rest counted as rate_limited (%s)"
+                    % drops().get("rate_limited"))
+            # A bad reload changes nothing and names the field.
+            bad_limits = limited.replace("per_initiator_burst = 2\n", "per_initiator_burst = 0\n")
+            code, body = curl(base + "/v1/config", "-X", "PUT", "-H", "Content-Type: application/toml",
+                              "--data-binary", bad_limits, *auth)
+            f.check(code == 400 and "introduction.per_initiator_burst" in body,
+                    "PUT /v1/config bad limit: 400 naming the field (%d %s)" % (code, body[:300]))
+            code, body = curl(base + "/v1/config", *auth)
+            f.check(code == 200 and re.search(r'per_initiator_burst"?\s*[:=]\s*2\b', body) is not None,
+                    "limits unchanged after the bad PUT (%s)" % re.findall(r'per_initiator_burst\W+\d+', body))
+
+            it.log("== live reload of an app quota")
+            quota = new_text.replace('path = "app"\n', 'path = "app"\nmax_peers = 1\n', 1)
+            code, body = curl(base + "/v1/config", "-X", "PUT", "-H", "Content-Type: application/toml",
+                              "--data-binary", quota, *auth)
+            try:
+                applied = [c["field"] for c in json.loads(body).get("applied", [])]
+            except (ValueError, AttributeError):
+                applied = []
+            f.check(code == 200 and "apps[0].max_peers" in applied,
+                    "PUT /v1/config apps[0].max_peers = 1: applied live (%d %s)" % (code, applied))
+            first = subprocess.Popen(["ip", "netns", "exec", net.ns, peer_bin, "connect", SERVER, "--stay", "5"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                c, b = curl(base + "/v1/peers")
+                if c == 200 and json.loads(b).get("peers"):
+                    break
+                time.sleep(0.2)
+            p = it.run([peer_bin, "connect", SERVER], check=False, ns=net.ns, timeout=30)
+            f.check(p.returncode == 4, "second connect to app with max_peers 1: rejected, exit 4 (got %d)" % p.returncode)
+            first.communicate(timeout=30)
+            f.check(first.returncode == 0, "the first client stayed connected (exit %s)" % first.returncode)
+
             it.log("== SIGHUP")
             with open(config, "w") as c:
                 c.write(bad)
@@ -204,6 +281,14 @@ def main():
             time.sleep(1.5)
             f.check(daemon.proc.poll() is None and "reload: %s applied" % config in open(err_path).read(),
                     "SIGHUP with a good file: reloaded")
+            # The file's limits (1000/s, burst 2000) are back on the workers.
+            p = it.run([peer_bin, "hello", SERVER, "--count", "10", "--json"], check=False, ns=net.ns)
+            try:
+                valid = json.loads(p.stdout.strip().splitlines()[-1]).get("valid", -1)
+            except (ValueError, IndexError):
+                valid = -1
+            f.check(valid == 10 and stages().get("config_applied", 0) >= 2,
+                    "after SIGHUP all 10 IHellos answered (%s; config_applied %s)" % (valid, stages().get("config_applied")))
         finally:
             if stay is not None:
                 stay.kill()

@@ -12,10 +12,11 @@
 
 namespace strato::test {
 
-inline void start_test_eal(const std::string& name, unsigned memory_mb) {
+// lcores: an EAL --lcores map ("0@0,1@1,2@0" runs three lcores on two CPUs).
+inline void start_test_eal(const std::string& name, unsigned memory_mb, const std::string& lcores = "0-1") {
     std::vector<std::string> args{name, "--no-huge", "-m", std::to_string(memory_mb), "--no-pci",
                                   "--file-prefix=" + name + "_" + std::to_string(::getpid()),
-                                  "-l", "0-1", "--log-level=error"};
+                                  "--lcores", lcores, "--log-level=error"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0)

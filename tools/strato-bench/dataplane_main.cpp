@@ -15,8 +15,6 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include <dirent.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -35,6 +33,7 @@
 #include "dataplane/stratod/ring_port.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "tools/strato-bench/worker_cpu.hpp"
 
 namespace strato::bench_hs {
 struct options {
@@ -55,6 +54,16 @@ struct options {
 };
 int introduction_main(const options& o);  // introduction_bench.cpp
 } // namespace strato::bench_intro
+
+namespace strato::bench_rest {
+struct options {
+    int runs = 5;
+    double seconds = 2.0;
+    bool json = false;
+    unsigned clients = 2;
+};
+int rest_main(const options& o);  // rest_bench.cpp
+} // namespace strato::bench_rest
 
 namespace {
 
@@ -180,30 +189,7 @@ struct null_run {
     std::uint64_t answered = 0;
 };
 
-// CPU time (ns) the worker lcore's thread has run, from the kernel's
-// schedstat: packets per worker CPU-second stay meaningful on a shared,
-// noisy machine where wall-clock rates also count time the worker was
-// preempted. DPDK 22.11 names that thread "rte-worker-<id>"; -1 if absent.
-long long worker_cpu_ns() {
-    const std::string want = "rte-worker-" + std::to_string(worker_lcore);
-    DIR* d = opendir("/proc/self/task");
-    if (!d) return -1;
-    long long ns = -1;
-    while (dirent* e = readdir(d)) {
-        if (e->d_name[0] == '.') continue;
-        const std::string base = std::string("/proc/self/task/") + e->d_name;
-        std::ifstream comm(base + "/comm");
-        std::string name;
-        if (!std::getline(comm, name) || name != want) continue;
-        std::ifstream sched(base + "/schedstat");
-        if (!(sched >> ns)) ns = -1;
-        break;
-    }
-    closedir(d);
-    return ns;
-}
 
-long long worker_cpu_ns();
 
 null_run run_null_port(const std::vector<std::vector<std::uint8_t>>& frames, double seconds, int r) {
     null_run out;
@@ -244,11 +230,12 @@ null_run run_null_port(const std::vector<std::vector<std::uint8_t>>& frames, dou
     const double hz = static_cast<double>(rte_get_tsc_hz());
     rte_delay_ms(200);  // warm-up
     const std::uint64_t a0 = answered();
-    const long long c0 = worker_cpu_ns();
+    const std::string schedstat = bench::thread_schedstat_path();
+    const double c0 = bench::on_cpu_seconds(schedstat);
     const std::uint64_t t0 = rte_get_tsc_cycles();
     rte_delay_us_sleep(static_cast<unsigned>(seconds * 1e6));
     const std::uint64_t a1 = answered();
-    const long long c1 = worker_cpu_ns();
+    const double c1 = bench::on_cpu_seconds(schedstat);
     const std::uint64_t t1 = rte_get_tsc_cycles();
     rt.stop();
     (void)rte_eth_remove_rx_callback(pid, 0, cb);
@@ -259,7 +246,7 @@ null_run run_null_port(const std::vector<std::vector<std::uint8_t>>& frames, dou
     (void)rte_eal_hotplug_remove("vdev", name.c_str());
     out.answered = a1 - a0;
     out.wall_pps = static_cast<double>(a1 - a0) * hz / static_cast<double>(t1 - t0);
-    if (c0 >= 0 && c1 > c0) out.per_cpu_pps = static_cast<double>(a1 - a0) * 1e9 / static_cast<double>(c1 - c0);
+    if (!schedstat.empty() && c1 > c0) out.per_cpu_pps = static_cast<double>(a1 - a0) / (c1 - c0);
     return out;
 }
 
@@ -278,6 +265,7 @@ int main(int argc, char** argv) {
     bool null_port = false;  // --port null: net_null filled on the worker core instead of a ring feeder
     std::string scenario = "ihello";
     std::uint32_t peers = 1000000;
+    unsigned clients = 2;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--runs" && i + 1 < argc) runs = std::max(5, std::atoi(argv[++i]));
@@ -287,16 +275,18 @@ int main(int argc, char** argv) {
         else if (a == "--port" && i + 1 < argc && (std::string(argv[i + 1]) == "null" || std::string(argv[i + 1]) == "ring"))
             null_port = std::string(argv[++i]) == "null";
         else if (a == "--scenario" && i + 1 < argc) scenario = argv[++i];
+        else if (a == "--clients" && i + 1 < argc) clients = static_cast<unsigned>(std::clamp(std::atoi(argv[++i]), 1, 64));
         else if (a == "--peers" && i + 1 < argc) peers = static_cast<std::uint32_t>(std::clamp(std::atol(argv[++i]), 4096L, 50000000L));
         else {
             std::fprintf(stderr, "usage: strato-bench-dataplane [--scenario ihello|handshake|prebuilt|saturation|"
-                                 "connect|all|introduction] [--peers N] [--runs N>=5] [--seconds S] [--json] "
-                                 "[--no-forwarding] [--port ring|null]\n");
+                                 "connect|all|introduction|rest] [--peers N] [--clients N] [--runs N>=5] [--seconds S] "
+                                 "[--json] [--no-forwarding] [--port ring|null]\n");
             return 2;
         }
     }
     const bool introductions = scenario == "introduction";
-    const bool handshakes = scenario != "ihello" && !introductions;
+    const bool rest_load = scenario == "rest";
+    const bool handshakes = scenario != "ihello" && !introductions && !rest_load;
     if (handshakes && scenario != "handshake" && scenario != "prebuilt" && scenario != "saturation" &&
         scenario != "connect" && scenario != "all") {
         std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
@@ -306,7 +296,7 @@ int main(int argc, char** argv) {
     // Introductions: the directory's memory (about 360 bytes a peer) on top
     // of sessions and pools.
     const std::string memory = introductions ? std::to_string(1024 + std::uint64_t{peers} * 420 / (1024 * 1024))
-                               : handshakes  ? "3072"
+                               : handshakes || rest_load ? "3072"
                                              : "1024";
     std::vector<std::string> eal{"strato-bench-dataplane", "--no-huge", "-m", memory, "--no-pci", prefix,
                                  "-l", "0-1", "--log-level=error"};
@@ -315,6 +305,11 @@ int main(int argc, char** argv) {
     if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
         std::fprintf(stderr, "EAL start failed: %s\n", rte_strerror(rte_errno));
         return 1;
+    }
+    if (rest_load) {
+        const int rc = strato::bench_rest::rest_main({runs, seconds, json, clients});
+        rte_eal_cleanup();
+        return rc;
     }
     if (introductions) {
         const int rc = strato::bench_intro::introduction_main({peers, runs, seconds, json});
@@ -402,11 +397,12 @@ int main(int argc, char** argv) {
             }
             if (r == 0) rss_before = resident_kib();
             std::uint64_t sent = 0;
-            const long long cpu_before = worker_cpu_ns();
+            const std::string schedstat = bench::thread_schedstat_path();
+            const double cpu_before = bench::on_cpu_seconds(schedstat);
             rhello_rates.push_back(feed(port, frames, seconds, sent));
-            const long long cpu_after = worker_cpu_ns();
-            if (cpu_before >= 0 && cpu_after > cpu_before)
-                rhello_per_cpu.push_back(static_cast<double>(sent) * 1e9 / static_cast<double>(cpu_after - cpu_before));
+            const double cpu_after = bench::on_cpu_seconds(schedstat);
+            if (!schedstat.empty() && cpu_after > cpu_before)
+                rhello_per_cpu.push_back(static_cast<double>(sent) / (cpu_after - cpu_before));
             rt.stop();
             const auto t = rt.totals();
             total_ihellos += t.stages[static_cast<std::size_t>(engine::stage::ihello)];

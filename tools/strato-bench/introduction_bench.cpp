@@ -25,7 +25,6 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
@@ -38,6 +37,7 @@
 #include "dataplane/stratod/ring_port.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "tools/strato-bench/worker_cpu.hpp"
 
 namespace strato::bench_intro {
 
@@ -60,25 +60,6 @@ long resident_kib() {
     while (std::getline(f, line))
         if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
     return -1;
-}
-
-// The worker thread's /proc schedstat file (its comm is rte-worker-1).
-std::string worker_schedstat_path() {
-    for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
-        std::ifstream comm(e.path() / "comm");
-        std::string name;
-        if (std::getline(comm, name) && name == "rte-worker-1") return (e.path() / "schedstat").string();
-    }
-    return {};
-}
-
-// On-CPU nanoseconds of that thread: the machine is shared, so the worker's
-// own CPU time, not the wall clock, prices a packet.
-double on_cpu_seconds(const std::string& path) {
-    std::ifstream f(path);
-    unsigned long long ns = 0;
-    if (!(f >> ns)) return 0;
-    return static_cast<double>(ns) / 1e9;
 }
 
 double median(std::vector<double> v) {
@@ -169,11 +150,11 @@ window measure(stratod::runtime& rt, stratod::ring_port& port, const std::vector
         return static_cast<double>(t.stages[static_cast<std::size_t>(s)]);
     };
     const auto before = rt.totals();
-    const double cpu0 = on_cpu_seconds(schedstat);
+    const double cpu0 = bench::on_cpu_seconds(schedstat);
     const std::uint64_t t0 = rte_get_tsc_cycles();
     feed(port, frames, seconds);
     const double elapsed = static_cast<double>(rte_get_tsc_cycles() - t0) / static_cast<double>(rte_get_tsc_hz());
-    const double cpu = on_cpu_seconds(schedstat) - cpu0;
+    const double cpu = bench::on_cpu_seconds(schedstat) - cpu0;
     const auto after = rt.totals();
     const double intros = stage(after, engine::stage::redirect_sent) - stage(before, engine::stage::redirect_sent);
     return {intros / elapsed, (stage(after, engine::stage::fihello_sent) - stage(before, engine::stage::fihello_sent)) / elapsed,
@@ -285,7 +266,7 @@ int introduction_main(const options& o) {
         return 1;
     }
     rte_delay_ms(50);
-    const std::string schedstat = worker_schedstat_path();
+    const std::string schedstat = bench::thread_schedstat_path();
     if (schedstat.empty()) std::fprintf(stderr, "warning: no rte-worker-1 thread found: no on-CPU figures\n");
     std::vector<double> full_rates, full_fihello, cold_rates, full_cpu_rates, cold_cpu_rates, shares;
     for (int r = 0; r < o.runs; ++r) {

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/flash/amf0_writer.hpp"
+#include "dataplane/flash/rtmp.hpp"
+#include "tools/strato-peer/amf_text.hpp"
 #include "tools/strato-peer/command.hpp"
 #include "tools/strato-peer/connection.hpp"
 #include "tools/strato-peer/hex.hpp"
@@ -24,7 +27,7 @@ namespace {
 
 constexpr std::string_view cmd = "listen";
 constexpr const char* usage_text =
-    "usage: strato-peer listen rtmfp://HOST[:PORT]/APP [--duration SECONDS] [--timeout MS] [--json] [-4|-6]";
+    "usage: strato-peer listen rtmfp://HOST[:PORT]/APP [--duration SECONDS] [--timeout MS] [--relay-echo] [--json] [-4|-6]";
 
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
@@ -51,7 +54,7 @@ void emit(bool json, const std::string& event, const std::string& text) {
 int listen_command(args a) {
     std::string uri_text;
     std::uint64_t duration_s = 0, timeout_ms = 5000;
-    bool json = false, have_uri = false;
+    bool json = false, have_uri = false, relay_echo = false;
     int family = AF_UNSPEC;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string_view s = a[i];
@@ -63,6 +66,8 @@ int listen_command(args a) {
             (s == "--duration" ? duration_s : timeout_ms) = *n;
         } else if (s == "--json") {
             json = true;
+        } else if (s == "--relay-echo") {
+            relay_echo = true;
         } else if (s == "-4") {
             family = AF_INET;
         } else if (s == "-6") {
@@ -111,6 +116,25 @@ int listen_command(args a) {
     co.timeout = timeout_ms * session::ms;
     std::string local;
     co.on_forwarded_ihello = [&](const wire::forwarded_ihello& f) { responder.on_forwarded_ihello(f, now, sender); };
+    // onRelay messages through the server (tcserver's relay): printed, and
+    // with --relay-echo the same arguments relayed back to their sender.
+    std::uint64_t relayed_in = 0;
+    std::vector<std::vector<std::uint8_t>> echoes;
+    co.on_relay = [&](std::string_view from, wire::bytes amf) {
+        ++relayed_in;
+        emit(json, "on_relay", "onRelay from " + std::string(from) + ": " + amf_values_text(amf));
+        if (!relay_echo) return;
+        std::vector<std::uint8_t> m(amf.size() + from.size() + 64);
+        wire::writer w(m);
+        flash::write_rtmp_header(w, flash::rtmp_type::command_amf0, 0);
+        flash::amf0_writer aw(w);
+        aw.string("relay");
+        aw.number(0);
+        aw.null();
+        aw.string(from);
+        aw.raw(amf);
+        if (w.ok()) echoes.emplace_back(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(w.size()));
+    };
     connection c(std::move(co));
 
     std::signal(SIGTERM, on_signal);
@@ -156,6 +180,8 @@ int listen_command(args a) {
                 (void)responder.on_datagram(d, from, now, sender);
             }
         }
+        for (const auto& m : echoes) (void)c.call(wire::bytes{m.data(), m.size()});
+        echoes.clear();
         c.poll(now, to_server);
         responder.poll(now, sender);
         if (!registered && c.current_phase() == phase::connected) {
@@ -176,6 +202,7 @@ int listen_command(args a) {
         j.number("ihellos", st.ihellos).number("fihellos", st.fihellos).number("rhellos_sent", st.rhellos_sent);
         j.number("iikeyings", st.iikeyings).number("sessions", st.sessions).number("flows", st.flows);
         j.number("messages", st.messages).number("echoed", st.echoed).number("bytes", st.bytes).number("dropped", st.dropped);
+        j.number("relayed_in", relayed_in);
         j.text("result", res == outcome::ok ? "ok" : "failed");
         if (!rep.error.empty()) j.text("error", rep.failed_check + ": " + rep.error);
         std::printf("%s\n", j.finish().c_str());

@@ -24,6 +24,7 @@ int send_raw_command(args a);
 int connect_command(args a);
 int listen_command(args a);
 int call_command(args a);
+int relay_command(args a);
 int group_command(args a);
 
 // Prints "strato-peer <command>: <message>" to stderr and returns exit_usage.

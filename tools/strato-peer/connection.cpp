@@ -411,10 +411,73 @@ void connection::on_message(session::session&, std::uint64_t flow, wire::bytes m
     if (amf.ok()) on_command(*amf);
 }
 
+namespace {
+// The first object's level/code/description, wherever it is among the arguments.
+void read_info_object(flash::amf0_reader args, call_answer& out) {
+    flash::amf0_value v;
+    int depth = 0;
+    while (args.next(v) == wire::drop_reason::none) {
+        if (v.is_begin()) {
+            if (depth == 0 && (v.type == flash::amf0_type::object_begin || v.type == flash::amf0_type::ecma_array_begin)) {
+                depth = 1;
+                continue;
+            }
+            if (args.skip(v) != wire::drop_reason::none) return;
+            continue;
+        }
+        if (v.type == flash::amf0_type::end) {
+            if (depth == 1) return;
+            continue;
+        }
+        if (depth != 1 || v.type != flash::amf0_type::string) continue;
+        if (v.key == "code") out.code = std::string(v.text);
+        else if (v.key == "description") out.description = std::string(v.text);
+        else if (v.key == "level" && v.text == "error") out.error = true;
+    }
+}
+
+// onRelay, 0, null, {sender: "<hex>"}, args...: the sender and the rest.
+bool read_on_relay(flash::amf0_reader args, std::string& sender, wire::bytes& rest) {
+    flash::amf0_value v;
+    if (args.next(v) != wire::drop_reason::none) return false;
+    if (v.is_nullish() && args.next(v) != wire::drop_reason::none) return false;
+    if (v.type != flash::amf0_type::object_begin) return false;
+    for (;;) {
+        if (args.next(v) != wire::drop_reason::none) return false;
+        if (v.type == flash::amf0_type::end) break;
+        if (v.key == "sender" && v.type == flash::amf0_type::string) sender = std::string(v.text);
+        if (args.skip(v) != wire::drop_reason::none) return false;
+    }
+    rest = args.rest();
+    return true;
+}
+} // namespace
+
+bool connection::call(wire::bytes rtmp_message) {
+    if (phase_ != phase::connected) return false;
+    return session_.send(control_flow_, rtmp_message) == session::send_status::ok;
+}
+
 void connection::on_command(wire::bytes amf) {
     auto c = flash::read_command(amf);
     if (!c.ok()) return;
+    if (c->name == "onRelay") {
+        std::string sender;
+        wire::bytes rest;
+        if (o_.on_relay && read_on_relay(c->args, sender, rest)) o_.on_relay(sender, rest);
+        return;
+    }
     const bool is_result = c->name == "_result", is_error = c->name == "_error";
+    if (phase_ == phase::connected && o_.on_call_answer && (is_result || is_error || c->name == "onStatus") &&
+        !(awaiting_stream_ && c->transaction_id == create_stream_transaction)) {
+        call_answer a;
+        a.transaction_id = c->transaction_id;
+        a.name = std::string(c->name);
+        a.error = is_error;
+        read_info_object(c->args, a);
+        o_.on_call_answer(a);
+        return;
+    }
     if (!is_result && !is_error) return;
     if (awaiting_stream_ && c->transaction_id == create_stream_transaction) {
         // _result, 2, null, <stream ID>

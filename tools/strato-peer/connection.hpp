@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,13 @@ enum class misbehaviour : std::uint8_t {
     bad_cookie,         // IIKeying echoes a corrupted cookie (server: ignore, count)
     unsupported_group,  // select a group the certificate does not offer
     session_garbage,    // once connected: a junk datagram scrambled with our server session ID
+};
+
+struct call_answer {
+    double transaction_id = 0;
+    bool error = false;  // _error, or onStatus at level "error"
+    std::string name;    // "_result", "_error", "onStatus"
+    std::string code, description;
 };
 
 struct connect_options {
@@ -70,6 +78,12 @@ struct connect_options {
     // Two flows each way and small buffers (a NetConnection needs one
     // each way): strato-load holds thousands of sessions in one process.
     bool compact_session = false;
+    // `relay`/`listen`: an onRelay from the server (tcserver's relay):
+    // the sender's connection ID as sent (hex) and the AMF0 arguments.
+    std::function<void(std::string_view sender, wire::bytes args)> on_relay;
+    // Answers to our own calls once connected (call()): _result/_error by
+    // transaction ID, and onStatus at level "error" (transaction 0).
+    std::function<void(const call_answer&)> on_call_answer;
 };
 
 // The session engine configuration of a client connection.
@@ -123,6 +137,9 @@ public:
     // `listen`: the socket's port is known only after the first send, and
     // setPeerInfo goes out after connect.
     void set_peer_info(std::vector<std::string> info) { o_.peer_info = std::move(info); }
+    // Queues one RTMP message on the NetConnection control flow (a command
+    // of ours, e.g. relay); false before connect or when it does not fit.
+    bool call(wire::bytes rtmp_message);
     // End the stay now (listen on SIGTERM): orderly close from here on.
     // `group`: opens a GC flow (metadata `47 43`, associated to the server's
     // NetConnection flow) and sends the join on it; 0 on failure. Closing it

@@ -20,10 +20,13 @@ void usage(std::FILE* out) {
                  "        [--certificate static|ephemeral] [--hmac] [--sseq] [--timeout MS] [--json]\n"
                  "        [--connect-arg K=V]... [--create-stream] [--count N] [--parallel P] [-4|-6]\n"
                  "      handshake, session and NetConnection connect (RFC 7016/7425), then close\n"
-                 "  listen rtmfp://HOST[:PORT]/APP [--duration S] [--timeout MS] [--json] [-4|-6]\n"
-                 "      register with the server and answer peers directly, echoing their messages\n"
+                 "  listen rtmfp://HOST[:PORT]/APP [--duration S] [--timeout MS] [--relay-echo] [--json] [-4|-6]\n"
+                 "      register with the server and answer peers directly, echoing their messages;\n"
+                 "      print relayed messages (onRelay), relaying them back with --relay-echo\n"
                  "  call rtmfp://HOST[:PORT]/APP PEER_ID [--message TEXT] [--count N] [--timeout MS] [--json] [-4|-6]\n"
                  "      ask the server for an introduction to PEER_ID, talk to it directly, check the echoes\n"
+                 "  relay rtmfp://HOST[:PORT]/APP PEER_ID MESSAGE [--count N] [--wait-reply] [--timeout MS] [--json] [-4|-6]\n"
+                 "      relay MESSAGE through the server to PEER_ID (tcserver relay -> onRelay), check the acks\n"
                  "  group join rtmfp://HOST[:PORT]/APP GROUP_SPEC [--duration S] [--expect N] [--post TEXT]\n"
                  "        [--post-after S] [--expect-posts N] [--leave-after S] [--rejoin-after S] [--legacy] [--raw-join HEX]\n"
                  "        [--repeat-join N] [--join-before-connect]\n"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     if (cmd == "connect") return connect_command(rest);
     if (cmd == "listen") return listen_command(rest);
     if (cmd == "call") return call_command(rest);
+    if (cmd == "relay") return relay_command(rest);
     if (cmd == "group") return group_command(rest);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         usage(stdout);

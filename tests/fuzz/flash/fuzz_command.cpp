@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Run every reader whatever the name says, so each sees every shape.
     command_view cv = *c;
     for (auto k : {command_kind::connect, command_kind::set_peer_info, command_kind::create_stream,
-                   command_kind::delete_stream, command_kind::play, command_kind::publish}) {
+                   command_kind::delete_stream, command_kind::play, command_kind::publish, command_kind::relay}) {
         cv.kind = k;
         switch (k) {
         case command_kind::connect: (void)read_connect(cv); break;
@@ -38,6 +38,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case command_kind::delete_stream: (void)read_delete_stream(cv); break;
         case command_kind::play: (void)read_play(cv); break;
         case command_kind::publish: (void)read_publish(cv); break;
+        case command_kind::relay: {
+            // Accepted arguments are whole AMF0 values within the size cap:
+            // re-walking them must succeed.
+            auto r = read_relay(cv);
+            if (r) {
+                if (r->args.size() > max_relay_args) std::abort();
+                amf0_reader again(r->args);
+                amf0_value v;
+                while (!again.at_end())
+                    if (again.next(v) != wire::drop_reason::none || again.skip(v) != wire::drop_reason::none) std::abort();
+            }
+            break;
+        }
         case command_kind::other: break;
         }
     }

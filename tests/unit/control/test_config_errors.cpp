@@ -160,6 +160,10 @@ std::vector<bad_case> bad_cases() {
         {"mtu needs larger mbufs", port(dev + "ipv4 = [\"198.18.0.1/24\"]\nmtu = 9000"),
          {"ports[0].mtu: 9000 needs mempool.mbuf_data_size of at least 9142 (128 headroom + "
           "frame), not 2176"}},
+        {"relay rate zero", port0 + "[sessions]\nrelay_per_second = 0\n",
+         {"sessions.relay_per_second: 0 is out of range 1-10000000"}},
+        {"relay burst too large", port0 + "[sessions]\nrelay_burst = 10000001\n",
+         {"sessions.relay_burst: 10000001 is out of range 1-10000000"}},
         {"idle timeout below keepalive",
          port0 + "[sessions]\nidle_timeout_seconds = 20\nkeepalive_server_ms = 15000\n",
          {"sessions.idle_timeout_seconds: 20 is less than twice sessions.keepalive_server_ms "

@@ -60,6 +60,12 @@ struct fake_events : netconnection_events {
     }
     void on_disconnected(std::uint16_t) noexcept override { ++disconnected; }
     void on_group_join(std::uint64_t, wire::bytes g) noexcept override { joins.push_back(to_hex(g)); }
+    relay_outcome relay_answer = relay_outcome::queued;
+    std::vector<std::pair<std::string, std::string>> relays;  // target, args (hex)
+    relay_outcome on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept override {
+        relays.emplace_back(to_hex(target), to_hex(args));
+        return relay_answer;
+    }
 };
 
 struct fixture {
@@ -199,4 +205,85 @@ BOOST_AUTO_TEST_CASE(unknown_calls_and_disconnect) {
     BOOST_TEST(f.events.disconnected == 1);  // only once
 }
 
+
+// ---- relay (tcserver's message relay by peer ID) ---------------------------
+
+namespace {
+const std::string relay_target = "6965c14b8964ee016451bc44140504f1a67178cfca3a64b2df16683dd263c176";
+// "relay", tx, null, "<relay_target>", "hi"
+std::string relay_message(const std::string& tx_number_hex, const std::string& target = relay_target) {
+    return "1400000000" "020005" "72656c6179" + tx_number_hex + "05" "020040" + to_hex(wire::as_bytes(target)) +
+           "020002" "6869";
+}
+const std::string tx0 = "000000000000000000", tx5 = "004014000000000000";
+// onStatus/_error info object {level "error", code NetConnection.Call.Failed, description ...}: prefix.
+const std::string call_failed_info =
+    "0300056c6576656c0200056572726f72" "0004636f6465020019" "4e6574436f6e6e656374696f6e2e43616c6c2e4661696c6564";
+} // namespace
+
+BOOST_AUTO_TEST_CASE(relay_is_routed_and_acknowledged_only_when_transactional) {
+    fixture f;
+    f.connect_librtmfp();
+    f.nc.on_message(2, from_hex(relay_message(tx0)));
+    BOOST_REQUIRE(f.events.relays.size() == 1u);
+    BOOST_TEST(f.events.relays[0].first == relay_target);
+    BOOST_TEST(f.events.relays[0].second == "0200026869");  // the arguments, verbatim
+    BOOST_TEST(f.io.sent.size() == 2u);                     // tcserver: non-transactional, no answer
+    f.nc.on_message(2, from_hex(relay_message(tx5)));
+    BOOST_REQUIRE(f.io.sent.size() == 3u);
+    BOOST_TEST(f.io.sent[2].first == 1u);  // on the control return flow
+    BOOST_TEST(f.io.sent[2].second == "1400000000" "0200075f726573756c74" + tx5 + "05" "06");
+}
+
+BOOST_AUTO_TEST_CASE(relay_to_an_unknown_peer_fails_in_tcservers_call_failure_form) {
+    fixture f;
+    f.connect_librtmfp();
+    f.events.relay_answer = relay_outcome::unknown_peer;
+    f.nc.on_message(2, from_hex(relay_message(tx0)));
+    BOOST_REQUIRE(f.io.sent.size() == 3u);
+    // onStatus, 0, null, {level error, code NetConnection.Call.Failed, description}
+    BOOST_TEST(f.io.sent[2].second.starts_with("1400000000" "0200086f6e537461747573" + tx0 + "05" + call_failed_info));
+    f.events.relay_answer = relay_outcome::rate_limited;
+    f.nc.on_message(2, from_hex(relay_message(tx5)));
+    BOOST_REQUIRE(f.io.sent.size() == 4u);
+    BOOST_TEST(f.io.sent[3].second.starts_with("1400000000" "0200065f6572726f72" + tx5 + "05" + call_failed_info));
+    BOOST_TEST(f.io.sent[3].second.find(to_hex(wire::as_bytes(std::string("relay rate limit exceeded")))) != std::string::npos);
+    f.events.relay_answer = relay_outcome::busy;  // the target's return flow is full
+    f.nc.on_message(2, from_hex(relay_message(tx5)));
+    BOOST_REQUIRE(f.io.sent.size() == 5u);
+    BOOST_TEST(f.io.sent[4].second.find(to_hex(wire::as_bytes(std::string("relay target is busy")))) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_relay_is_counted_and_answered_without_routing) {
+    fixture f;
+    f.connect_librtmfp();
+    f.nc.on_message(2, from_hex(relay_message(tx5, relay_target.substr(0, 62) + "zz")));
+    BOOST_TEST(f.events.relays.empty());
+    BOOST_TEST(f.counters.drops[static_cast<std::size_t>(wire::drop_reason::relay_bad_target)] == 1u);
+    BOOST_REQUIRE(f.io.sent.size() == 3u);
+    BOOST_TEST(f.io.sent[2].second.starts_with("1400000000" "0200065f6572726f72" + tx5 + "05" + call_failed_info));
+}
+
+BOOST_AUTO_TEST_CASE(relay_before_connect_is_ignored) {
+    fixture f;
+    BOOST_REQUIRE(f.nc.on_new_flow(2, from_hex("54430400"), std::nullopt));
+    f.nc.on_message(2, from_hex(relay_message(tx5)));
+    BOOST_TEST(f.events.relays.empty());
+    BOOST_TEST(f.io.sent.empty());
+    BOOST_TEST(!f.nc.deliver_relay(std::array<std::uint8_t, 32>{}, {}));
+}
+
+BOOST_AUTO_TEST_CASE(delivered_relay_is_on_relay_on_the_return_flow) {
+    fixture f;
+    f.connect_librtmfp();
+    std::array<std::uint8_t, 32> sender{};
+    const auto id = from_hex(relay_target);
+    std::copy(id.begin(), id.end(), sender.begin());
+    const auto args = from_hex("0200026869");
+    BOOST_TEST(f.nc.deliver_relay(sender, wire::bytes{args.data(), args.size()}));
+    BOOST_REQUIRE(f.io.sent.size() == 3u);
+    BOOST_TEST(f.io.sent[2].first == 1u);
+    BOOST_TEST(f.io.sent[2].second == "1400000000" "0200076f6e52656c6179" + tx0 + "05" "03" "000673656e646572" "020040" +
+                                          to_hex(wire::as_bytes(relay_target)) + "000009" "0200026869");
+}
 BOOST_AUTO_TEST_SUITE_END()

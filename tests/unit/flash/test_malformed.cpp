@@ -31,6 +31,7 @@ drop_reason parse_command(wire::bytes b) {
     case command_kind::delete_stream: return read_delete_stream(*c).error();
     case command_kind::play: return read_play(*c).error();
     case command_kind::publish: return read_publish(*c).error();
+    case command_kind::relay: return read_relay(*c).error();
     case command_kind::other: break;
     }
     return test::walk_amf0(c->args.rest());

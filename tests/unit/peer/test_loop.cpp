@@ -8,6 +8,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +19,9 @@
 #include "dataplane/engine/counters.hpp"
 #include "dataplane/engine/keying.hpp"
 #include "dataplane/engine/netconnection.hpp"
+#include "dataplane/flash/amf0_writer.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "tools/strato-peer/amf_text.hpp"
 #include "tools/strato-peer/connection.hpp"
 
 using namespace strato;
@@ -178,6 +181,20 @@ struct loop_server final : session::session_app, session::packet_sink, engine::f
         peer_addresses.assign(a.begin(), a.end());
     }
     void on_disconnected(std::uint16_t) noexcept override { ++disconnected; }
+    // relay: every target is this same client (a peer relaying to itself),
+    // delivered with a fixed sender ID, unless relay_answer says otherwise.
+    engine::relay_outcome relay_answer = engine::relay_outcome::queued;
+    std::vector<std::string> relay_targets;
+    engine::relay_outcome on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept override {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string hex;
+        for (auto b : target) hex += {digits[b >> 4], digits[b & 15]};
+        relay_targets.push_back(hex);
+        if (relay_answer != engine::relay_outcome::queued) return relay_answer;
+        std::array<std::uint8_t, 32> sender{};
+        sender.fill(0x11);
+        return nc->deliver_relay(sender, args) ? engine::relay_outcome::queued : engine::relay_outcome::busy;
+    }
 };
 
 struct client_queue final : datagram_out {
@@ -198,8 +215,10 @@ struct loop {
     // connect then spins without reading its socket (next_wakeup drives it).
     std::size_t busy_polls = 0;
 
+    std::function<void()> each_tick;  // called once per simulated millisecond
+
     explicit loop(const std::string& uri = "rtmfp://198.18.0.1/app", keying_choice k = {}, session::time_us stay = 0,
-                  bool create_stream = false) {
+                  bool create_stream = false, std::function<void(connect_options&)> customize = {}) {
         connect_options o;
         BOOST_REQUIRE(parse_rtmfp_uri(uri, o.uri) == "");
         o.server = wire::socket_address::v4(0xc6120001, 1935);
@@ -208,6 +227,7 @@ struct loop {
         o.stay = stay;
         o.create_stream = create_stream;
         o.timeout = 5 * seconds;
+        if (customize) customize(o);
         client.emplace(std::move(o));
     }
     outcome run(session::time_us limit = 60 * seconds) {
@@ -240,6 +260,7 @@ struct loop {
                 }
                 client->on_datagram(d, now, to_server);
             }
+            if (each_tick) each_tick();
             client->poll(now, to_server);
             if (client->result() == outcome::pending && client->next_wakeup(now) <= now) ++busy_polls;
         }
@@ -411,4 +432,65 @@ BOOST_AUTO_TEST_CASE(compact_session_connects_and_closes) {
     BOOST_TEST(l.server.peer_infos == 1u);
     BOOST_TEST(session::session::arena_bytes(client_session_config(true)) * 8 <
                session::session::arena_bytes(client_session_config(false)));
+}
+
+// strato-peer's relay through the real session engine and NetConnection:
+// the command it builds is routed (here back to itself), the onRelay it
+// gets is parsed with its sender and arguments, and the server's answers
+// (_result, Call.Failed) reach on_call_answer.
+BOOST_AUTO_TEST_CASE(relay_round_trip_and_failure_answer) {
+    std::vector<std::string> relayed;
+    std::vector<call_answer> answers;
+    loop l("rtmfp://198.18.0.1/app", {}, 2 * seconds, false, [&](connect_options& o) {
+        o.on_relay = [&](std::string_view sender, wire::bytes args) {
+            relayed.push_back(std::string(sender) + " " + amf_values_text(args));
+        };
+        o.on_call_answer = [&](const call_answer& a) { answers.push_back(a); };
+    });
+    const std::string target(64, 'a');
+    int step = 0;
+    l.each_tick = [&] {
+        if (l.client->current_phase() != phase::connected) return;
+        if (step == 0) {
+            const auto m = relay_message(3, target, "hi there");
+            BOOST_REQUIRE(l.client->call(wire::bytes{m.data(), m.size()}));
+            step = 1;
+        } else if (step == 1 && answers.size() == 1) {
+            l.server.relay_answer = engine::relay_outcome::unknown_peer;
+            const auto m = relay_message(4, target, "anyone?");
+            BOOST_REQUIRE(l.client->call(wire::bytes{m.data(), m.size()}));
+            step = 2;
+        }
+    };
+    BOOST_TEST((l.run() == outcome::ok));
+    BOOST_TEST(l.server.relay_targets == std::vector<std::string>({target, target}));
+    BOOST_REQUIRE(relayed.size() == 1u);
+    BOOST_TEST(relayed[0] == std::string(64, '1') + " \"hi there\"");
+    BOOST_REQUIRE(answers.size() == 2u);
+    BOOST_TEST(answers[0].name == "_result");
+    BOOST_TEST(answers[0].transaction_id == 3.0);
+    BOOST_TEST(!answers[0].error);
+    BOOST_TEST(answers[1].name == "_error");
+    BOOST_TEST(answers[1].transaction_id == 4.0);
+    BOOST_TEST(answers[1].error);
+    BOOST_TEST(answers[1].code == "NetConnection.Call.Failed");
+    BOOST_TEST(answers[1].description == "relay target is not connected");
+}
+
+BOOST_AUTO_TEST_CASE(amf_values_are_printed_readably) {
+    std::vector<std::uint8_t> b(256);
+    wire::writer w(b);
+    flash::amf0_writer a(w);
+    a.string("x\"y");
+    a.number(5);
+    a.boolean(true);
+    a.null();
+    a.object_begin();
+    a.key("k");
+    a.number(1.5);
+    a.object_end();
+    BOOST_REQUIRE(w.ok());
+    BOOST_TEST(amf_values_text(w.written()) == "\"x\\\"y\", 5, true, null, {k: 1.5}");
+    const std::vector<std::uint8_t> cut = {0x02, 0x00, 0x10, 0x41};
+    BOOST_TEST(amf_values_text(wire::bytes{cut.data(), cut.size()}).starts_with("<malformed: "));
 }
