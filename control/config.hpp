@@ -149,6 +149,11 @@ struct sessions_config {
     std::uint32_t max_peers_ = 1000000;
     std::uint32_t relay_per_second_ = 100;
     std::uint32_t relay_burst_ = 200;
+    // NetGroup table (issue 7), all apps together.
+    std::uint32_t max_groups_ = 1000000;
+    std::uint32_t max_group_memberships_ = 10000000;
+    std::uint32_t max_group_members_ = 100000;      // in one group
+    std::uint32_t group_joins_per_second_ = 4;      // per session, burst of the same size
 };
 
 // [[apps]]
@@ -157,6 +162,14 @@ struct app_config {
     std::vector<std::string> developer_keys_;   // empty: no key needed
     std::optional<std::uint32_t> max_peers_;    // absent: sessions.max_peers
     std::optional<std::uint32_t> max_handshakes_per_second_;   // absent: no limit
+    // NetGroup (issue 7): caps (absent: only the sessions.* ones) and the
+    // bootstrap policy (protocol reference §7.3).
+    std::optional<std::uint32_t> max_groups_;
+    std::optional<std::uint32_t> max_group_members_;
+    std::uint32_t group_bootstrap_neighbours_ = 2;  // each side of the ring
+    std::uint32_t group_bootstrap_random_ = 2;
+    std::uint32_t group_bootstrap_max_ = 6;
+    std::uint32_t group_notify_neighbours_ = 1;     // each side
 };
 
 // [rest]

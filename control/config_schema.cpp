@@ -315,6 +315,18 @@ constexpr std::array sessions_rows{
     integer<&sessions_config::relay_burst_>(
         "relay_burst", 1, 10000000, reload::no,
         "relay commands one quiet peer may send at once (token bucket depth)."),
+    integer<&sessions_config::max_groups_>(
+        "max_groups", 1, 100000000, reload::no,
+        "Most NetGroups at once (all apps); joins creating more are refused (group_table_full)."),
+    integer<&sessions_config::max_group_memberships_>(
+        "max_group_memberships", 1, 1000000000, reload::no,
+        "Most group memberships at once (all apps and groups); 64 bytes each plus the ring entry."),
+    integer<&sessions_config::max_group_members_>(
+        "max_group_members", 1, 100000000, reload::no,
+        "Most members of one group; further joins are refused (group_members_full)."),
+    integer<&sessions_config::group_joins_per_second_>(
+        "group_joins_per_second", 1, 1000, reload::no,
+        "Group joins one session may make per second (same-size burst); more are dropped (group_join_rate)."),
 };
 
 // ---- [[apps]] ------------------------------------------------------------
@@ -334,6 +346,23 @@ constexpr std::array app_rows{
     integer<&app_config::max_handshakes_per_second_>(
         "max_handshakes_per_second", 1, max_u32, reload::yes,
         "Most connects per second to this app, all sources together. Default: no limit."),
+    integer<&app_config::max_groups_>("max_groups", 1, max_u32, reload::no,
+                                      "Most NetGroups of this app. Default: sessions.max_groups."),
+    integer<&app_config::max_group_members_>(
+        "max_group_members", 1, max_u32, reload::no,
+        "Most group memberships in this app, all its groups. Default: sessions.max_group_memberships."),
+    integer<&app_config::group_bootstrap_neighbours_>(
+        "group_bootstrap_neighbours", 0, 8, reload::no,
+        "A joining member learns this many nearest members on each side of the group ring."),
+    integer<&app_config::group_bootstrap_random_>(
+        "group_bootstrap_random", 0, 8, reload::no,
+        "A joining member also learns this many random members."),
+    integer<&app_config::group_bootstrap_max_>(
+        "group_bootstrap_max", 1, 16, reload::no,
+        "Most member IDs sent to a joining member (one message each)."),
+    integer<&app_config::group_notify_neighbours_>(
+        "group_notify_neighbours", 0, 8, reload::no,
+        "This many ring neighbours on each side are told the joining member's ID."),
 };
 
 // ---- [rest] --------------------------------------------------------------

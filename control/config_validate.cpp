@@ -263,6 +263,17 @@ struct checker {
                                               std::to_string(it->second) + "]");
                 }
             }
+            if (a.group_bootstrap_neighbours_ == 0 && a.group_bootstrap_random_ == 0 &&
+                !bad(path + ".group_bootstrap_neighbours") && !bad(path + ".group_bootstrap_random")) {
+                error(path + ".group_bootstrap_neighbours",
+                      "is 0 and so is group_bootstrap_random: a joining group member would learn nobody");
+            }
+            if (a.max_group_members_ && !bad("sessions.max_group_memberships") &&
+                *a.max_group_members_ > c_.sessions_.max_group_memberships_) {
+                error(path + ".max_group_members", std::to_string(*a.max_group_members_) +
+                                                       " exceeds sessions.max_group_memberships (" +
+                                                       std::to_string(c_.sessions_.max_group_memberships_) + ")");
+            }
             if (a.max_peers_ && !bad("sessions.max_peers") &&
                 *a.max_peers_ > c_.sessions_.max_peers_) {
                 error(path + ".max_peers", std::to_string(*a.max_peers_) +

@@ -210,8 +210,12 @@ rest::stats_snapshot api_backend::stats() {
     const auto& dir = dp_.directory();
     s.peers_ = dir.count();
     const auto& apps = dp_.config().apps_;
+    std::lock_guard lock(dp_.groups().mutex());
+    const auto& groups = dp_.groups().table();
+    s.groups_ = groups.group_count();
     for (std::size_t i = 0; i < apps.size(); ++i)
-        s.apps_.push_back(rest::app_count{apps[i].path_, dir.app_count(static_cast<std::uint16_t>(i)), 0});
+        s.apps_.push_back(rest::app_count{apps[i].path_, dir.app_count(static_cast<std::uint16_t>(i)),
+                                          groups.app_groups(static_cast<std::uint16_t>(i))});
     return s;
 }
 
@@ -268,12 +272,59 @@ rest::kick_status api_backend::kick_peer(std::string_view peer_id_hex) {
     return rest::kick_status::closing;
 }
 
-// No group table in the dataplane yet.
-rest::lookup_status api_backend::groups(const rest::page_request& request, rest::groups_page&) {
-    if (!request.cursor_.empty()) return rest::lookup_status::bad_cursor;
+// The group table, read under its owner's mutex (the control thread holds
+// it only while applying one event).
+rest::lookup_status api_backend::groups(const rest::page_request& request, rest::groups_page& out) {
+    std::uint64_t cursor = 0;
+    if (!request.cursor_.empty()) {
+        const char* b = request.cursor_.data();
+        const char* e = b + request.cursor_.size();
+        const auto r = std::from_chars(b, e, cursor);
+        if (r.ec != std::errc() || r.ptr != e || cursor > (1ull << 32)) return rest::lookup_status::bad_cursor;
+    }
+    std::optional<std::uint16_t> app;
+    if (request.app_) {
+        const auto& apps = dp_.config().apps_;
+        const auto it = std::find_if(apps.begin(), apps.end(), [&](const auto& a) { return a.path_ == *request.app_; });
+        if (it == apps.end()) return rest::lookup_status::ok;  // no such app: no groups
+        app = static_cast<std::uint16_t>(it - apps.begin());
+    }
+    std::vector<control::group_summary> page;
+    std::uint64_t next = 0;
+    {
+        std::lock_guard lock(dp_.groups().mutex());
+        next = dp_.groups().table().page(cursor, std::clamp<std::uint32_t>(request.limit_, 1, rest::max_page_limit),
+                                         page, app, 1u << 16);
+    }
+    for (const auto& g : page) {
+        rest::group_info info;
+        info.group_id_ = hex_of(g.id);
+        info.app_ = app_path(g.app);
+        info.member_count_ = g.members;
+        out.groups_.push_back(std::move(info));
+    }
+    out.next_cursor_ = next == 0 ? std::string() : std::to_string(next);
     return rest::lookup_status::ok;
 }
-std::optional<rest::group_info> api_backend::group(std::string_view) { return std::nullopt; }
+
+std::optional<rest::group_info> api_backend::group(std::string_view group_id_hex) {
+    control::group_id id{};
+    if (!parse_hex_id(group_id_hex, id)) return std::nullopt;
+    control::group_summary g;
+    std::vector<control::member_peer_id> members;
+    {
+        std::lock_guard lock(dp_.groups().mutex());
+        const auto& t = dp_.groups().table();
+        if (!t.find_any_app(id, g)) return std::nullopt;
+        (void)t.members_of(g.app, id, members);
+    }
+    rest::group_info info;
+    info.group_id_ = hex_of(id);
+    info.app_ = app_path(g.app);
+    info.member_count_ = g.members;
+    for (const auto& m : members) info.members_.push_back(hex_of(m));
+    return info;
+}
 
 std::string api_backend::config_toml() { return store_.text(); }
 boost::json::value api_backend::config_json() { return store_.json(); }

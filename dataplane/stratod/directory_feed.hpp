@@ -43,6 +43,9 @@ inline void apply_peer_event(control::peer_directory& dir, const peer_event& e, 
     case kind::disconnected:
         (void)dir.remove_by_session(e.worker, e.session_id);
         break;
+    case kind::group_join:
+    case kind::group_leave:
+        return;  // the group table's (group_service)
     }
     if (r.ok()) ++stats.applied;
     else ++stats.refused;

@@ -240,7 +240,10 @@ int main(int argc, char** argv) {
         }
         const auto interval = std::chrono::seconds(std::max<std::uint32_t>(backend->stats_interval_seconds(), 1));
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
+        dp.drain_events([&](const peer_event& e) {
+            apply_peer_event(directory, e, feed);
+            dp.groups().apply(e);
+        });
         directory.reclaim();
         const auto now = std::chrono::steady_clock::now();
         if (opt.duration > 0 && std::chrono::duration<double>(now - start).count() >= opt.duration) break;
@@ -254,14 +257,26 @@ int main(int argc, char** argv) {
     log(log_level::info, "stopping: draining workers");
     rest_srv->stop();
     dp.stop();
-    dp.drain_events([&](const peer_event& e) { apply_peer_event(directory, e, feed); });
+    dp.drain_events([&](const peer_event& e) {
+            apply_peer_event(directory, e, feed);
+            dp.groups().apply(e);
+        });
     print_final_stats(stdout, dp.totals(), dp.ports().size());
     print_session_stats(stdout, dp.session_totals());
     std::printf("final sessions.active %zu\nfinal sessions.bytes_each %zu\nfinal keying.completed %llu\n"
-                "final directory.peers %llu\nfinal directory.updates %llu\nfinal directory.refused %llu\n",
+                "final directory.peers %llu\nfinal directory.updates %llu\nfinal directory.refused %llu\n"
+                "final groups.count %zu\nfinal groups.memberships %zu\nfinal groups.joins %llu\n"
+                "final groups.refused %llu\nfinal groups.members_sent %llu\nfinal groups.commands_lost %llu\n",
                 dp.sessions_active(), dp.bytes_per_session(),
                 static_cast<unsigned long long>(dp.keying().completed()),
                 static_cast<unsigned long long>(directory.count()), static_cast<unsigned long long>(feed.applied),
-                static_cast<unsigned long long>(feed.refused));
+                static_cast<unsigned long long>(feed.refused), dp.groups().table().group_count(),
+                dp.groups().table().membership_count(), static_cast<unsigned long long>(dp.groups().table().stats().joins),
+                static_cast<unsigned long long>(dp.groups().table().stats().refused_groups_full +
+                                                dp.groups().table().stats().refused_group_members_full +
+                                                dp.groups().table().stats().refused_app_limit +
+                                                dp.groups().table().stats().refused_memberships_full),
+                static_cast<unsigned long long>(dp.groups().table().stats().members_sent),
+                static_cast<unsigned long long>(dp.groups().stats().commands_lost));
     return shut_down(0);
 }

@@ -120,6 +120,7 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     session_stage_config scfg;
     scfg.keying = engine::keying_policy{groups, cfg.sessions_.require_hmac_, cfg.sessions_.require_sseq_};
     scfg.netconnection = &nc_policy_;
+    scfg.group_joins_per_second = cfg.sessions_.group_joins_per_second_;
     scfg.table.capacity = cfg.sessions_.max_sessions_per_lcore_;
     scfg.table.owner_bits = 6;
     // A rendezvous session carries a few small flows: NetConnection control
@@ -162,6 +163,14 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
         if (!w->sessions->init(scfg, *w, &dh_, error)) return false;
         sh.handoff[w->index] = w->sessions->handoff_ring();
         workers_.push_back(std::move(w));
+    }
+    // NetGroups: the control thread answers joins through the handoff rings.
+    {
+        std::vector<rte_ring*> rings;
+        for (const auto& w : workers_) rings.push_back(w->sessions ? w->sessions->handoff_ring() : nullptr);
+        groups_ = std::make_unique<group_service>();
+        if (!groups_->init(cfg, *directory_, std::move(rings), ports_.empty() ? nullptr : ports_[0].pool, error))
+            return false;
     }
     return true;
 }
@@ -223,6 +232,7 @@ std::size_t runtime::sessions_active() const noexcept {
 }
 
 void runtime::teardown() {
+    groups_.reset();
     directory_.reset();
     if (ports_up_) {
         stop_ports(ports_);

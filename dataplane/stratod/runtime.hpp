@@ -15,6 +15,7 @@
 #include "dataplane/engine/counters.hpp"
 #include "dataplane/engine/netconnection.hpp"
 #include "dataplane/stratod/dh_service.hpp"
+#include "dataplane/stratod/group_service.hpp"
 #include "dataplane/stratod/ports.hpp"
 #include "dataplane/stratod/worker.hpp"
 
@@ -52,6 +53,10 @@ public:
     // read lock-free by the workers (introductions).
     control::peer_directory& directory() noexcept { return *directory_; }
     const control::peer_directory& directory() const noexcept { return *directory_; }
+    // NetGroups: written by the control thread (apply each peer event),
+    // read by REST under groups().mutex().
+    group_service& groups() noexcept { return *groups_; }
+    const group_service& groups() const noexcept { return *groups_; }
     // Control thread: workers' peer events (directory updates), in order per worker.
     template <class Fn>
     std::size_t drain_events(Fn&& fn) {
@@ -92,6 +97,7 @@ private:
     // Every published reload, kept until teardown: a worker may still read
     // the previous one (they are a few hundred bytes; reloads are rare).
     std::vector<std::unique_ptr<live_settings>> live_;
+    std::unique_ptr<group_service> groups_;
     std::size_t bytes_per_session_ = 0;
     bool launched_ = false;
     bool ports_up_ = false;

@@ -8,6 +8,8 @@
 
 #include "crypto/datagram.hpp"
 #include "crypto/flash_keys.hpp"
+#include "crypto/sha.hpp"
+#include "dataplane/flash/group.hpp"
 #include "dataplane/net/classify.hpp"
 #include "dataplane/net/udp.hpp"
 #include "dataplane/stratod/worker.hpp"
@@ -87,6 +89,8 @@ void server_session::bind(session_stage* stage, session::session* sess, const en
                           engine::lcore_counters& counters) noexcept {
     stage_ = stage;
     s = sess;
+    group_flows = {};
+    next_join_at = 0;
     nc.emplace(policy, *this, *this, counters);
     nc->attach_streams(stage->streams_.get());
 }
@@ -99,6 +103,13 @@ void server_session::on_message(session::session&, std::uint64_t flow_id, wire::
     nc->on_message(flow_id, message);
 }
 void server_session::on_flow_closed(session::session&, std::uint64_t flow_id, bool sending, session::flow_end) noexcept {
+    // Our GC flow rejected by the client ends that membership (§7.4).
+    if (sending)
+        for (auto& g : group_flows)
+            if (g.client_flow != 0 && g.our_flow == flow_id) {
+                g.our_flow = 0;
+                end_group_flow(g, true);
+            }
     nc->on_flow_closed(flow_id, sending);
 }
 void server_session::on_session_closed(session::session&, session::close_reason) noexcept { nc->on_session_closed(); }
@@ -122,7 +133,111 @@ void server_session::on_connected(std::uint16_t) noexcept { emit(peer_event::kin
 void server_session::on_peer_info(std::span<const wire::socket_address>) noexcept { emit(peer_event::kind::peer_info); }
 void server_session::on_disconnected(std::uint16_t app) noexcept {
     stage_->release_app(app);
+    // The control thread drops every membership of the session on this event.
+    for (auto& g : group_flows)
+        if (g.client_flow != 0) end_group_flow(g, false);
     emit(peer_event::kind::disconnected);
+}
+
+// ---- NetGroup (protocol reference §7) ------------------------------------------
+
+namespace {
+// A legacy join hashes the groupspec; longer ones than any real groupspec
+// are refused before hashing.
+constexpr std::size_t max_groupspec_bytes = 1024;
+} // namespace
+
+void server_session::on_group_join(std::uint64_t flow, wire::bytes message) noexcept {
+    auto& c = stage_->counters();
+    auto j = flash::read_group_join(message);  // netconnection checked it; the fields are needed here
+    if (!j.ok() || (j->legacy && j->groupspec.size() > max_groupspec_bytes)) {
+        c.drop(drop_reason::bad_group_join);
+        return;
+    }
+    const session::time_us now = stage_->now_us();
+    const session::time_us interval = 1000000 / std::max<std::uint32_t>(stage_->cfg_.group_joins_per_second, 1);
+    const session::time_us burst = interval * std::max<std::uint32_t>(stage_->cfg_.group_joins_per_second, 1);
+    const session::time_us tat = std::max(next_join_at, now);
+    if (tat - now >= burst) {
+        c.drop(drop_reason::group_join_rate);
+        return;
+    }
+    group_flow* slot = nullptr;
+    for (auto& g : group_flows)
+        if (g.client_flow == flow) slot = &g;  // a join again on a member flow (re-join or move)
+    if (!slot)
+        for (auto& g : group_flows)
+            if (g.client_flow == 0 && !slot) slot = &g;
+    if (!slot) {
+        c.drop(drop_reason::session_group_limit);
+        return;
+    }
+    if (slot->client_flow == 0) {
+        static constexpr std::uint8_t gc_metadata[] = {0x47, 0x43};
+        const auto ours = open_flow(wire::bytes{gc_metadata, sizeof gc_metadata}, flow);
+        if (!ours) {
+            c.drop(drop_reason::session_group_limit);  // no sending flow left in this session
+            return;
+        }
+        slot->client_flow = flow;
+        slot->our_flow = *ours;
+    }
+    next_join_at = tat + interval;
+    peer_event e;
+    e.what = peer_event::kind::group_join;
+    e.worker = stage_->worker_index();
+    e.app = nc->app_index();
+    e.session_id = s->near_id();
+    e.time_s = stage_->now_seconds();
+    e.peer_id = peer_id;
+    e.group_flow = flow;
+    if (j->legacy) e.group_id = crypto::sha256(j->groupspec);
+    else std::memcpy(e.group_id.data(), j->id.data(), e.group_id.size());
+    stage_->post(e);
+}
+
+void server_session::on_group_leave(std::uint64_t flow) noexcept {
+    for (auto& g : group_flows)
+        if (g.client_flow != 0 && g.client_flow == flow) end_group_flow(g, true);
+}
+
+void server_session::end_group_flow(group_flow& g, bool post) noexcept {
+    if (g.our_flow != 0) (void)s->close_flow(g.our_flow);
+    if (post) {
+        peer_event e;
+        e.what = peer_event::kind::group_leave;
+        e.worker = stage_->worker_index();
+        e.app = nc->app_index();
+        e.session_id = s->near_id();
+        e.time_s = stage_->now_seconds();
+        e.peer_id = peer_id;
+        e.group_flow = g.client_flow;
+        stage_->post(e);
+    }
+    g = group_flow{};
+}
+
+void server_session::on_group_command(const group_command& cmd) noexcept {
+    auto& c = stage_->counters();
+    group_flow* g = nullptr;
+    for (auto& x : group_flows)
+        if (x.client_flow != 0 && x.client_flow == cmd.flow) g = &x;
+    if (!g || g->our_flow == 0) return;  // left since: nothing to answer
+    if (cmd.status != drop_reason::none) {
+        // Refused by a table limit: counted here, on the lcore that owns the
+        // session; the flow stays so the client may leave or try again.
+        c.drop(cmd.status);
+        return;
+    }
+    std::uint8_t msg[1 + 32];
+    for (std::size_t i = 0; i < cmd.count && i < max_group_command_members; ++i) {
+        wire::writer w(wire::mutable_bytes{msg, sizeof msg});
+        flash::write_group_member(w, wire::bytes{cmd.peers[i], 32});
+        if (!w.ok() || !send(g->our_flow, w.written())) {
+            c.drop(drop_reason::tx_full);
+            return;
+        }
+    }
 }
 
 engine::relay_outcome server_session::on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept {
@@ -806,6 +921,17 @@ void session_stage::poll(std::uint64_t now_tsc) noexcept {
             std::memcpy(&rec, rte_pktmbuf_mtod(m, const void*), sizeof rec);
             rte_pktmbuf_free(m);
             forward_ihello(rec.session_id, {rec.epd, rec.epd_size}, rec.reply, {rec.tag, rec.tag_size});
+            continue;
+        }
+        if (m->port == group_marker) {
+            group_command cmd;
+            std::memcpy(&cmd, rte_pktmbuf_mtod(m, const void*), sizeof cmd);
+            rte_pktmbuf_free(m);
+            session::session* s = table_.lookup(cmd.session_id);
+            if (s && !s->closed() && s->user) {
+                state_of(s)->on_group_command(cmd);
+                s->poll(now_us_, *this);  // the members go out now, not at the next timer slice
+            }
             continue;
         }
         if (m->port == relay_marker) {

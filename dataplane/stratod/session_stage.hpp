@@ -29,10 +29,23 @@ class session_stage;
 // kick_marker and whose data is the session ID (std::uint32_t) to close
 // (DELETE /v1/peers/{id}). No NIC has this port number.
 inline constexpr std::uint16_t kick_marker = 0xfffe;
+// The control thread's answer to a group join (issue 7): an mbuf whose port
+// is group_marker and whose data is a group_command (0xfffd is the relay's).
+inline constexpr std::uint16_t group_marker = 0xfffc;
+inline constexpr std::size_t max_group_command_members = 16;
+struct group_command {
+    std::uint32_t session_id = 0;
+    std::uint64_t flow = 0;  // the client's GC flow the answer belongs to
+    wire::drop_reason status = wire::drop_reason::none;  // a refused join: counted by the worker
+    std::uint8_t count = 0;
+    std::uint8_t peers[max_group_command_members][32];
+};
+// GC flows (group memberships) one session may hold at once.
+inline constexpr std::size_t max_group_flows_per_session = 2;
 
 // What a worker tells the control thread (peer directory, statistics).
 struct peer_event {
-    enum class kind : std::uint8_t { connected, peer_info, disconnected, address_changed };
+    enum class kind : std::uint8_t { connected, peer_info, disconnected, address_changed, group_join, group_leave };
     kind what = kind::connected;
     std::uint16_t worker = 0;
     std::uint16_t app = 0;
@@ -42,6 +55,9 @@ struct peer_event {
     wire::socket_address address;  // public address as seen
     std::array<wire::socket_address, engine::max_peer_addresses> private_addresses{};
     std::uint8_t private_count = 0;
+    // group_join / group_leave: the client's GC flow and the group ID.
+    std::uint64_t group_flow = 0;
+    crypto::digest group_id{};
 };
 
 // Per-session application state, one per session slot.
@@ -68,6 +84,10 @@ public:
     void on_peer_info(std::span<const wire::socket_address> addresses) noexcept override;
     void on_disconnected(std::uint16_t app) noexcept override;
     engine::relay_outcome on_relay(const flash::relay_peer_id& target, wire::bytes args) noexcept override;
+    void on_group_join(std::uint64_t flow, wire::bytes message) noexcept override;
+    void on_group_leave(std::uint64_t flow) noexcept override;
+    // The control thread's answer to a join (group_marker command).
+    void on_group_command(const group_command& c) noexcept;
 
     session::session* s = nullptr;
     std::optional<engine::netconnection> nc;
@@ -89,9 +109,20 @@ public:
     session::time_us relay_refilled_us = 0;
     bool relay_bucket_started = false;
 
+    // NetGroup memberships: the client's GC flow and our GC flow associated
+    // to it (protocol reference §7.3); flow 0 = free. The join rate limit is
+    // GCRA: the theoretical arrival time of the next join.
+    struct group_flow {
+        std::uint64_t client_flow = 0;
+        std::uint64_t our_flow = 0;
+    };
+    std::array<group_flow, max_group_flows_per_session> group_flows{};
+    session::time_us next_join_at = 0;
+
 private:
     session_stage* stage_ = nullptr;
     void emit(peer_event::kind k) noexcept;
+    void end_group_flow(group_flow& g, bool post) noexcept;
 };
 
 struct session_stage_config {
@@ -100,6 +131,7 @@ struct session_stage_config {
     const engine::netconnection_policy* netconnection = nullptr;
     std::uint16_t worker_index = 0;
     unsigned event_ring_size = 16384;
+    std::uint32_t group_joins_per_second = 4;
 };
 
 class session_stage final : public session::packet_sink {

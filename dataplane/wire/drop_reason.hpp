@@ -49,6 +49,11 @@ enum class drop_reason : std::uint8_t {
     amf_too_deep,
     unknown_command,
     bad_group_join,
+    group_table_full,         // the group table holds its most groups or memberships (config)
+    group_members_full,       // the group holds its most members (config)
+    app_group_limit,          // the app holds its most groups or group members (config)
+    group_join_rate,          // a session re-joins faster than sessions.group_joins_per_second
+    session_group_limit,      // a session is in as many groups as a session may be
     // L2/L3 on the worker
     not_for_us,               // destination MAC/IP is not ours
     bad_ethernet,             // runt frame or malformed VLAN tag
@@ -125,6 +130,11 @@ inline constexpr std::array<std::string_view, drop_reason_count> drop_reason_nam
     "amf_too_deep",
     "unknown_command",
     "bad_group_join",
+    "group_table_full",
+    "group_members_full",
+    "app_group_limit",
+    "group_join_rate",
+    "session_group_limit",
     "not_for_us",
     "bad_ethernet",
     "unsupported_ethertype",

@@ -27,6 +27,7 @@ int call_command(args a);
 int relay_command(args a);
 int publish_command(args a);
 int play_command(args a);
+int group_command(args a);
 
 // Prints "strato-peer <command>: <message>" to stderr and returns exit_usage.
 int usage_error(std::string_view command, const std::string& message);

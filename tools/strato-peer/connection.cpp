@@ -312,6 +312,16 @@ void connection::send_connect() {
     std::uint8_t meta[16];
     wire::writer mw(meta);
     flash::write_tc_metadata(mw, 0);
+    if (o_.group_join_before_connect) {
+        // Opened first so its data leaves ahead of connect.
+        static constexpr std::uint8_t gc_metadata[] = {0x47, 0x43};
+        for (const auto& j : o_.group_joins) {
+            const std::uint64_t gf = session_.open_flow(wire::bytes{gc_metadata, sizeof gc_metadata});
+            if (gf != 0 && session_.send(gf, j) == session::send_status::ok)
+                step("sent group join before connect on GC flow " + std::to_string(gf));
+        }
+        session_.poll(last_now_, *this);  // its own packet, ahead of connect
+    }
     control_flow_ = session_.open_flow(mw.written());
     if (control_flow_ == 0) {
         finish(outcome::protocol_failure, "local session", "cannot open the control flow");
@@ -357,12 +367,30 @@ bool connection::on_new_flow(session::session&, std::uint64_t flow_id, wire::byt
     auto m = flash::read_flow_metadata(metadata);
     // The server answers on a TC return flow associated to our control flow
     // (RFC 7425 §5.3.2); nothing else is expected from a rendezvous server.
+    if (m.ok() && m->signature == flash::flow_signature::gc && o_.on_group_message) {
+        server_group_flows_.push_back(flow_id);
+        return true;
+    }
     if (!m.ok() || m->signature != flash::flow_signature::tc) return false;
     if (!return_flow_ && return_flow && *return_flow == control_flow_) return_flow_ = flow_id;
     return true;
 }
 
-void connection::on_message(session::session&, std::uint64_t, wire::bytes message) noexcept {
+std::uint64_t connection::open_group_flow(wire::bytes join_message) noexcept {
+    if (!return_flow_) return 0;
+    static constexpr std::uint8_t gc_metadata[] = {0x47, 0x43};
+    const std::uint64_t flow = session_.open_flow(wire::bytes{gc_metadata, sizeof gc_metadata}, *return_flow_);
+    if (flow == 0) return 0;
+    if (session_.send(flow, join_message) != session::send_status::ok) return 0;
+    group_flows_.push_back(flow);
+    return flow;
+}
+
+void connection::on_message(session::session&, std::uint64_t flow, wire::bytes message) noexcept {
+    if (std::find(server_group_flows_.begin(), server_group_flows_.end(), flow) != server_group_flows_.end()) {
+        o_.on_group_message(flow, message);
+        return;
+    }
     auto m = flash::read_rtmp_message(message);
     if (!m.ok()) return;
     if (m->type == flash::rtmp_type::user_control) {
@@ -536,6 +564,10 @@ void connection::after_connect(time_us now) {
         return;
     }
     step("sent setPeerInfo [" + listed + "]");
+    for (const auto& j : o_.group_join_before_connect ? decltype(o_.group_joins){} : o_.group_joins) {
+        const std::uint64_t gf = open_group_flow(j);
+        step(gf ? "sent group join on GC flow " + std::to_string(gf) : std::string("cannot open a GC flow"));
+    }
     if (o_.create_stream) {
         wire::writer cw(buf);
         flash::write_rtmp_header(cw, flash::rtmp_type::command_amf0, 0);

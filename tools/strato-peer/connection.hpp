@@ -63,6 +63,14 @@ struct connect_options {
     // `listen`: called for every Forwarded IHello (0x0f) the server sends
     // inside our session (the session engine itself ignores the chunk).
     std::function<void(const wire::forwarded_ihello&)> on_forwarded_ihello;
+    // `group`: join messages sent right after setPeerInfo, one GC flow each
+    // (protocol reference §7.2), and every message the server sends on its GC
+    // flows (`0b <peer ID>`, §7.3) with the flow it came on.
+    std::vector<std::vector<std::uint8_t>> group_joins;
+    std::function<void(std::uint64_t flow, wire::bytes message)> on_group_message;
+    // Robustness tests: send the joins before connect instead (the server
+    // must refuse a GC flow of a peer that is not connected).
+    bool group_join_before_connect = false;
     // Load generator's handshake scenario: no NetConnection. Right after
     // RIKeying the session is closed; the server's Close Ack, sealed with
     // the session keys, proves both ends derived the same keys.
@@ -144,6 +152,16 @@ public:
     // Queues one RTMP message on one of our flows; false when it does not fit.
     bool send_on(std::uint64_t flow, wire::bytes rtmp_message);
     // End the stay now (listen on SIGTERM): orderly close from here on.
+    // `group`: opens a GC flow (metadata `47 43`, associated to the server's
+    // NetConnection flow) and sends the join on it; 0 on failure. Closing it
+    // (FIN) is the leave (§7.4).
+    std::uint64_t open_group_flow(wire::bytes join_message) noexcept;
+    bool close_group_flow(std::uint64_t flow) noexcept { return session_.close_flow(flow); }
+    bool send_on_group_flow(std::uint64_t flow, wire::bytes message) noexcept {
+        return session_.send(flow, message) == session::send_status::ok;
+    }
+    // The GC flows opened so far, oldest first.
+    const std::vector<std::uint64_t>& group_flows() const noexcept { return group_flows_; }
     void stop_staying(time_us now) noexcept {
         if (phase_ == phase::connected) stay_until_ = now;
     }
@@ -200,6 +218,8 @@ private:
     bool session_started_ = false;
     std::uint64_t control_flow_ = 0;
     std::optional<std::uint64_t> return_flow_;
+    std::vector<std::uint64_t> server_group_flows_;
+    std::vector<std::uint64_t> group_flows_;  // the server's GC flows to us
     bool awaiting_stream_ = false;
     bool control_flow_done_ = false;  // our FIN was acknowledged
     int pending_result_ = 0;          // 1: _result, 2: _error seen for connect (handled after the packet)

@@ -32,6 +32,10 @@ void usage(std::FILE* out) {
                  "      publish a live stream of synthetic audio/video frames through the server\n"
                  "  play rtmfp://HOST[:PORT]/APP NAME [--count N] [--stall K] [--duration S] [--timeout MS] [--json] [-4|-6]\n"
                  "      play a live stream with N subscribers (K of them stop reading), print frames/s, bitrate, gaps\n"
+                 "  group join rtmfp://HOST[:PORT]/APP GROUP_SPEC [--duration S] [--expect N] [--post TEXT]\n"
+                 "        [--post-after S] [--expect-posts N] [--leave-after S] [--rejoin-after S] [--legacy] [--raw-join HEX]\n"
+                 "        [--repeat-join N] [--join-before-connect]\n"
+                 "      join a NetGroup (G:... groupspec or 64-hex ID), print members, post to them peer to peer\n"
                  "  send-raw HOST:PORT HEX [--wait MS]\n"
                  "      send arbitrary bytes as one UDP datagram (malformed-input tests)\n"
                  "exit codes: 0 success, 1 protocol failure, 2 bad usage, 3 timeout/unreachable, 4 connect rejected\n");
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
     if (cmd == "relay") return relay_command(rest);
     if (cmd == "publish") return publish_command(rest);
     if (cmd == "play") return play_command(rest);
+    if (cmd == "group") return group_command(rest);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
         usage(stdout);
         return exit_ok;

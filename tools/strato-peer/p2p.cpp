@@ -115,6 +115,7 @@ struct peer_responder::link final : session::session_app, session::packet_sink {
         owner->stats_.bytes += m.size();
         owner->note(name + ": flow " + std::to_string(flow_id) + " message " + std::to_string(m.size()) + " bytes \"" +
                     printable(m) + "\"");
+        if (owner->on_message) owner->on_message(m);
         auto it = echo.find(flow_id);
         if (it == echo.end()) {
             const auto& meta = metadata[flow_id];

@@ -13,6 +13,7 @@
 //    introducer, Redirect candidates, RHello from the target (fingerprint =
 //    peer ID), IIKeying, RIKeying, session, messages and their echoes.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,6 +81,8 @@ public:
 
     std::vector<responder_event>& events() noexcept { return events_; }
     const responder_stats& stats() const noexcept { return stats_; }
+    // `group`: sees every message a peer sends us (before it is echoed).
+    std::function<void(wire::bytes)> on_message;
 
 private:
     struct link;

@@ -211,6 +211,13 @@ std::vector<bad_case> bad_cases() {
         {"app over directory capacity",
          port0 + "[sessions]\nmax_peers = 100\n[[apps]]\npath = \"app\"\nmax_peers = 1000\n",
          {"apps[0].max_peers: 1000 exceeds sessions.max_peers (100)"}},
+        {"group bootstrap learns nobody",
+         port0 + "[[apps]]\npath = \"app\"\ngroup_bootstrap_neighbours = 0\ngroup_bootstrap_random = 0\n",
+         {"apps[0].group_bootstrap_neighbours: is 0 and so is group_bootstrap_random: a joining group member would "
+          "learn nobody"}},
+        {"app group members above the server's",
+         port0 + "[sessions]\nmax_group_memberships = 100\n[[apps]]\npath = \"app\"\nmax_group_members = 1000\n",
+         {"apps[0].max_group_members: 1000 exceeds sessions.max_group_memberships (100)"}},
         {"bad listen host", port0 + "[rest]\nlisten = \"localhost:8080\"\n",
          {"rest.listen: \"localhost:8080\" is not an IP address and port (expected e.g. "
           "127.0.0.1:8080 or [::1]:8080)"}},
