@@ -233,17 +233,23 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     auto last = start;
     auto before = dp.totals();
+    bool events_flowing = false;
     while (!stop_requested && !dp.quit_requested()) {
         if (reload_requested) {
             reload_requested = 0;
             reload(opt.config, *backend);
         }
         const auto interval = std::chrono::seconds(std::max<std::uint32_t>(backend->stats_interval_seconds(), 1));
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        // Peer and group events wait here until drained (directory entries,
+        // member lists): poll briskly while they flow, gently when idle.
+        std::this_thread::sleep_for(events_flowing ? std::chrono::microseconds(200) : std::chrono::microseconds(2000));
+        std::size_t drained = 0;
         dp.drain_events([&](const peer_event& e) {
+            ++drained;
             apply_peer_event(directory, e, feed);
             dp.groups().apply(e);
         });
+        events_flowing = drained > 0;
         directory.reclaim();
         const auto now = std::chrono::steady_clock::now();
         if (opt.duration > 0 && std::chrono::duration<double>(now - start).count() >= opt.duration) break;
