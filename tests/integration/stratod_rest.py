@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,21 @@ def curl(url, *args):
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
     body, _, code = p.stdout.rpartition("\n")
     return int(code or 0), body
+
+
+def telemetry(eal_prefix, command):
+    """One command on stratod's DPDK telemetry socket (what dpdk-telemetry.py
+    speaks): the decoded JSON answer, or None."""
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % eal_prefix
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(5)
+            s.connect(path)
+            s.recv(4096)  # greeting: version, pid, max_output_len
+            s.send(command.encode())
+            return json.loads(s.recv(1 << 20).decode())
+    except (OSError, ValueError):
+        return None
 
 
 def counters_sum(stats):
@@ -89,6 +105,13 @@ def main():
             base = "http://127.0.0.1:%d" % port
             config = os.path.join(tmp, "stratod.toml")
             it.write_config(example, config, net.host_if, rest_port=port)
+            # A runtime directory of this run's own: its DPDK telemetry socket.
+            eal_prefix = "strato-rest-%d" % os.getpid()
+            with open(config) as c:
+                text = c.read()
+            text = text.replace('"--no-shconf"]', '"--no-shconf", "--file-prefix=%s"]' % eal_prefix, 1)
+            with open(config, "w") as c:
+                c.write(text)
             with open(config, "a") as c:
                 c.write('token = "%s"\n' % TOKEN)  # write_config's [rest] is the last table
             good_text = open(config).read()
@@ -265,6 +288,63 @@ def main():
             f.check(p.returncode == 4, "second connect to app with max_peers 1: rejected, exit 4 (got %d)" % p.returncode)
             first.communicate(timeout=30)
             f.check(first.returncode == 0, "the first client stayed connected (exit %s)" % first.returncode)
+
+            it.log("== every route through stratoctl, curl and the telemetry socket")
+            code, body = curl(base + "/v1/openapi.json")
+            try:
+                paths = json.loads(body).get("paths", {}) if code == 200 else {}
+            except ValueError:
+                paths = {}
+            f.check(all(r in paths for r in ("/v1/health", "/v1/stats", "/v1/peers", "/v1/peers/{peer_id}", "/v1/groups",
+                                             "/v1/groups/{group_id}", "/v1/config", "/v1/apps", "/metrics")),
+                    "GET /v1/openapi.json: 200, every route described (%d, %d paths)" % (code, len(paths)))
+            p = ctl("groups", "list")
+            f.check(p.returncode == 0 and "GROUP" in p.stdout.upper(), "stratoctl groups list (rc %d)" % p.returncode)
+            p = ctl("groups", "show", "ab" * 32)
+            f.check(p.returncode == 1 and "not" in (p.stdout + p.stderr).lower(),
+                    "stratoctl groups show unknown: refused, exit 1 (%d %s)" % (p.returncode, p.stderr.strip()[:120]))
+            p = ctl("peers", "kick", "0" * 64)
+            f.check(p.returncode == 1, "stratoctl peers kick unknown: refused, exit 1 (%d)" % p.returncode)
+            p = ctl("config", "get")
+            f.check(p.returncode == 0 and "[server]" in p.stdout, "stratoctl config get (rc %d)" % p.returncode)
+            with open(os.path.join(tmp, "bad.toml"), "w") as c:
+                c.write(bad)
+            with open(os.path.join(tmp, "good.toml"), "w") as c:
+                c.write(new_text)
+            p = ctl("config", "check", os.path.join(tmp, "bad.toml"))
+            f.check(p.returncode == 2 and "server.udp_ports" in (p.stdout + p.stderr),
+                    "stratoctl config check bad: exit 2 naming server.udp_ports (%d)" % p.returncode)
+            p = ctl("config", "check", os.path.join(tmp, "good.toml"))
+            f.check(p.returncode == 0, "stratoctl config check good: exit 0 (%d %s)" % (p.returncode, p.stderr[:200]))
+            p = ctl("config", "apply", os.path.join(tmp, "good.toml"))
+            f.check(p.returncode == 0, "stratoctl config apply good: exit 0 (%d %s)" % (p.returncode, p.stderr[:200]))
+            code, _ = curl(base + "/v1/apps")
+            f.check(code == 401, "GET /v1/apps without token: 401 (%d)" % code)
+            code, body = curl(base + "/v1/apps", *auth)
+            f.check(code == 200 and "apps" in json.loads(body), "GET /v1/apps with token: 200 (%d)" % code)
+            p = ctl("apps", "add", "loadtest", "--key", "k3y-for-tests", "--max-peers", "50")
+            f.check(p.returncode == 0, "stratoctl apps add loadtest (%d %s)" % (p.returncode, p.stderr[:200]))
+            code, body = curl(base + "/v1/apps", "-X", "POST", "-H", "Content-Type: application/json",
+                              "--data-binary", '{"path": "loadtest"}', *auth)
+            f.check(code == 409, "POST /v1/apps duplicate: 409 (%d %s)" % (code, body[:200]))
+            code, body = curl(base + "/v1/apps", "-X", "POST", "-H", "Content-Type: application/json",
+                              "--data-binary", '{"path": "x", "max_peers": "many"}', *auth)
+            f.check(code == 400 and "max_peers" in body, "POST /v1/apps wrong type: 400 naming max_peers (%d)" % code)
+            p = ctl("apps", "list")
+            f.check(p.returncode == 0 and "loadtest" in p.stdout and "k3y-for-tests" in p.stdout,
+                    "stratoctl apps list shows the new app and its key (rc %d)" % p.returncode)
+            p = ctl("apps", "remove", "loadtest")
+            f.check(p.returncode == 0, "stratoctl apps remove loadtest (%d %s)" % (p.returncode, p.stderr[:200]))
+            code, body = curl(base + "/v1/apps?path=loadtest", "-X", "DELETE", *auth)
+            f.check(code == 404, "DELETE /v1/apps again: 404 (%d)" % code)
+            p = subprocess.run([stratoctl, "--url", "http://127.0.0.1:%d" % it.free_tcp_port(), "stats"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+            f.check(p.returncode == 3, "stratoctl against nothing: exit 3, unreachable (%d)" % p.returncode)
+            for cmd, key in (("/strato/stats", "rx_packets"), ("/strato/peers", "total"), ("/strato/groups", "total")):
+                answer = telemetry(eal_prefix, cmd)
+                f.check(isinstance(answer, dict) and isinstance(answer.get(cmd), dict) and
+                        isinstance(answer[cmd].get(key), int),
+                        "telemetry %s answers with %s (%s)" % (cmd, key, json.dumps(answer)[:160]))
 
             it.log("== SIGHUP")
             with open(config, "w") as c:
