@@ -22,31 +22,47 @@ void rate_limiter::reconfigure(const rate_limit_config& cfg) noexcept {
     idle_ticks_ = ticks_per_second_ * std::clamp<std::uint64_t>(cfg_.burst, 1, 4000000) / per_second + 1;
     __extension__ using u128 = unsigned __int128;
     milli_per_tick_q32_ = static_cast<std::uint64_t>((static_cast<u128>(cfg_.per_second) * 1000u << 32) / ticks_per_second_);
+    set_prefix_masks();
+}
+
+namespace {
+std::uint64_t mix64(std::uint64_t h) noexcept {  // splitmix64's finaliser
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+} // namespace
+
+void rate_limiter::set_prefix_masks() noexcept {
+    // Per byte of the address: the bits a prefix of that length keeps.
+    const auto fill = [](std::uint8_t* mask, std::size_t n, unsigned bits) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const unsigned have = static_cast<unsigned>(i * 8);
+            const unsigned keep = have >= bits ? 0u : std::min(8u, bits - have);
+            mask[i] = static_cast<std::uint8_t>(0xff00u >> keep);
+        }
+    };
+    std::uint8_t m4[8] = {}, m6[16] = {};
+    fill(m4, 4, cfg_.ipv4_prefix);
+    fill(m6, 16, cfg_.ipv6_prefix);
+    std::memcpy(&mask_v4_, m4, 8);
+    std::memcpy(&mask_v6_[0], m6, 8);
+    std::memcpy(&mask_v6_[1], m6 + 8, 8);
 }
 
 std::uint64_t rate_limiter::prefix_key(const wire::socket_address& a) const noexcept {
-    // Mask the address to the configured prefix, then mix (splitmix64).
-    std::uint8_t ip[16] = {};
-    const unsigned bits = a.ipv6 ? cfg_.ipv6_prefix : cfg_.ipv4_prefix;
-    const std::size_t n = a.ip_size();
-    for (std::size_t i = 0; i < n; ++i) {
-        const unsigned have = static_cast<unsigned>(i * 8);
-        if (have >= bits) break;
-        const unsigned keep = std::min(8u, bits - have);
-        ip[i] = static_cast<std::uint8_t>(a.ip[i] & static_cast<std::uint8_t>(0xff00u >> keep));
+    // The address masked to the configured prefix (whole words, masks made
+    // at configuration), then mixed.
+    std::uint64_t lo = 0, hi = 0;
+    if (a.ipv6) {
+        std::memcpy(&lo, a.ip.data(), 8);
+        std::memcpy(&hi, a.ip.data() + 8, 8);
+        return mix64(mix64((lo & mask_v6_[0]) ^ 0x9e3779b97f4a7c15ull) ^ (hi & mask_v6_[1])) | 1;
     }
-    std::uint64_t h = a.ipv6 ? 0x9e3779b97f4a7c15ull : 0x6a09e667f3bcc909ull;
-    for (std::size_t i = 0; i < n; i += 8) {
-        std::uint64_t w = 0;
-        std::memcpy(&w, ip + i, std::min<std::size_t>(8, n - i));
-        h ^= w + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-        h ^= h >> 30;
-        h *= 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 27;
-        h *= 0x94d049bb133111ebull;
-        h ^= h >> 31;
-    }
-    return h | 1;  // never 0, which marks an unused bucket
+    std::memcpy(&lo, a.ip.data(), 4);
+    return mix64((lo & mask_v4_) ^ 0x6a09e667f3bcc909ull) | 1;  // never 0, which marks an unused bucket
 }
 
 bool rate_limiter::allow(const wire::socket_address& source, std::uint64_t now) noexcept {

@@ -52,6 +52,7 @@ private:
         std::uint32_t pad_ = 0;
     };
     std::uint64_t prefix_key(const wire::socket_address& a) const noexcept;
+    void set_prefix_masks() noexcept;
 
     rate_limit_config cfg_;
     std::uint64_t ticks_per_second_;
@@ -59,6 +60,8 @@ private:
     std::uint64_t milli_per_tick_q32_ = 0;  // refill rate, milli-tokens per tick in 32.32 fixed point
     std::size_t mask_;
     std::unique_ptr<bucket[]> buckets_;
+    std::uint64_t mask_v4_ = 0;       // prefix masks over the address bytes as loaded
+    std::uint64_t mask_v6_[2] = {0, 0};
 };
 
 } // namespace strato::engine
