@@ -187,6 +187,8 @@ struct null_run {
     double wall_pps = 0;
     double per_cpu_pps = 0;
     std::uint64_t answered = 0;
+    long rss_start_kib = 0;  // resident memory when the measured window opens and closes:
+    long rss_end_kib = 0;    // nothing may be kept per IHello
 };
 
 
@@ -229,6 +231,7 @@ null_run run_null_port(const std::vector<std::vector<std::uint8_t>>& frames, dou
     const auto answered = [&rt] { return rt.totals().stages[static_cast<std::size_t>(engine::stage::rhello_sent)]; };
     const double hz = static_cast<double>(rte_get_tsc_hz());
     rte_delay_ms(200);  // warm-up
+    out.rss_start_kib = resident_kib();
     const std::uint64_t a0 = answered();
     const std::string schedstat = bench::thread_schedstat_path();
     const double c0 = bench::on_cpu_seconds(schedstat);
@@ -237,6 +240,7 @@ null_run run_null_port(const std::vector<std::vector<std::uint8_t>>& frames, dou
     const std::uint64_t a1 = answered();
     const double c1 = bench::on_cpu_seconds(schedstat);
     const std::uint64_t t1 = rte_get_tsc_cycles();
+    out.rss_end_kib = resident_kib();
     rt.stop();
     (void)rte_eth_remove_rx_callback(pid, 0, cb);
     const auto t = rt.totals();
@@ -327,25 +331,30 @@ int main(int argc, char** argv) {
     if (null_port) {
         std::vector<double> wall, per_cpu;
         std::uint64_t answered = 0;
+        long rss_growth_kib = 0;  // largest growth within one measured window
         for (int r = 0; r < runs; ++r) {
             const auto n = run_null_port(frames, seconds, r);
             wall.push_back(n.wall_pps);
             if (n.per_cpu_pps > 0) per_cpu.push_back(n.per_cpu_pps);
             answered += n.answered;
+            rss_growth_kib = std::max(rss_growth_kib, n.rss_end_kib - n.rss_start_kib);
         }
         const double w = median(wall), c = per_cpu.size() == wall.size() ? median(per_cpu) : 0.0;
         const auto [w_min, w_max] = std::minmax_element(wall.begin(), wall.end());
         if (json)
             std::printf("{\"port\": \"null\", \"runs\": %d, \"seconds\": %.1f, \"rhello_pps\": %.0f, "
                         "\"rhello_pps_min\": %.0f, \"rhello_pps_max\": %.0f, \"rhello_cycles_per_packet\": %.0f, "
-                        "\"rhello_pps_per_worker_cpu_second\": %.0f, \"rhellos\": %llu}\n",
-                        runs, seconds, w, *w_min, *w_max, hz / w, c, static_cast<unsigned long long>(answered));
+                        "\"rhello_pps_per_worker_cpu_second\": %.0f, \"rhellos\": %llu, \"rss_growth_kib\": %ld}\n",
+                        runs, seconds, w, *w_min, *w_max, hz / w, c, static_cast<unsigned long long>(answered),
+                        rss_growth_kib);
         else {
             std::printf("IHello->RHello on net_null (frames filled on the worker core): median %.2f Mpps "
                         "(min %.2f, max %.2f), %.0f cycles/packet\n", w / 1e6, *w_min / 1e6, *w_max / 1e6, hz / w);
             if (c > 0)
                 std::printf("  per worker CPU-second (schedstat; discounts preemption): %.2f Mpps, %.0f cycles/packet\n",
                             c / 1e6, hz / c);
+            std::printf("  %llu RHellos in the measured windows; RSS grew at most %ld KiB within one\n",
+                        static_cast<unsigned long long>(answered), rss_growth_kib);
         }
         rte_eal_cleanup();
         return 0;
