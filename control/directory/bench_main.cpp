@@ -17,6 +17,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "dataplane/wire/mix.hpp"
 #include "control/directory/peer_directory.hpp"
 
 using namespace strato::control;
@@ -27,12 +28,7 @@ constexpr int runs = 5;
 constexpr std::uint32_t lookups_per_run = 4'000'000;
 constexpr std::uint32_t burst = 32;
 
-std::uint64_t splitmix(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+std::uint64_t splitmix(std::uint64_t& x) { return strato::wire::splitmix64_next(x); }
 
 // Peer IDs are SHA-256 outputs: uniformly random bytes are a fair stand-in.
 std::vector<peer_id> random_ids(std::size_t n, std::uint64_t seed) {

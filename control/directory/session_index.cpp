@@ -1,3 +1,4 @@
+#include "dataplane/wire/mix.hpp"
 #include "control/directory/session_index.hpp"
 
 #include <rte_malloc.h>
@@ -12,14 +13,7 @@ std::uint64_t pack(std::uint16_t lcore, std::uint32_t session_id) noexcept {
 }
 // Session IDs may be sequential per lcore: mix before masking so that
 // neighbours do not form one long probe run.
-std::uint64_t mix(std::uint64_t k) noexcept {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
+std::uint64_t mix(std::uint64_t k) noexcept { return wire::mix64(k); }
 } // namespace
 
 session_index::~session_index() { release(); }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/wire/mix.hpp"
 #include "control/groups/group_table.hpp"
 
 using namespace strato::control;
@@ -27,12 +28,7 @@ namespace {
 constexpr int runs = 5;
 constexpr std::uint32_t joins_per_run = 200'000;
 
-std::uint64_t splitmix(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+std::uint64_t splitmix(std::uint64_t& x) { return strato::wire::splitmix64_next(x); }
 
 template <class A>
 void fill_random(A& a, std::uint64_t& seed) {

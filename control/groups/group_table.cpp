@@ -1,3 +1,4 @@
+#include "dataplane/wire/mix.hpp"
 #include "control/groups/group_table.hpp"
 
 #include <algorithm>
@@ -10,14 +11,7 @@ namespace strato::control {
 using wire::drop_reason;
 
 namespace {
-std::uint64_t mix(std::uint64_t h) noexcept {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-}
+std::uint64_t mix(std::uint64_t k) noexcept { return wire::mix64(k); }
 } // namespace
 
 // Group IDs in the current join form are chosen by clients, so the bucket

@@ -1,3 +1,4 @@
+#include "dataplane/wire/mix.hpp"
 #include "dataplane/engine/rate_limiter.hpp"
 
 #include <algorithm>
@@ -25,16 +26,6 @@ void rate_limiter::reconfigure(const rate_limit_config& cfg) noexcept {
     set_prefix_masks();
 }
 
-namespace {
-std::uint64_t mix64(std::uint64_t h) noexcept {  // splitmix64's finaliser
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    return h ^ (h >> 31);
-}
-} // namespace
-
 void rate_limiter::set_prefix_masks() noexcept {
     // Per byte of the address: the bits a prefix of that length keeps.
     const auto fill = [](std::uint8_t* mask, std::size_t n, unsigned bits) {
@@ -59,10 +50,10 @@ std::uint64_t rate_limiter::prefix_key(const wire::socket_address& a) const noex
     if (a.ipv6) {
         std::memcpy(&lo, a.ip.data(), 8);
         std::memcpy(&hi, a.ip.data() + 8, 8);
-        return mix64(mix64((lo & mask_v6_[0]) ^ 0x9e3779b97f4a7c15ull) ^ (hi & mask_v6_[1])) | 1;
+        return wire::mix64(wire::mix64((lo & mask_v6_[0]) ^ 0x9e3779b97f4a7c15ull) ^ (hi & mask_v6_[1])) | 1;
     }
     std::memcpy(&lo, a.ip.data(), 4);
-    return mix64((lo & mask_v4_) ^ 0x6a09e667f3bcc909ull) | 1;  // never 0, which marks an unused bucket
+    return wire::mix64((lo & mask_v4_) ^ 0x6a09e667f3bcc909ull) | 1;  // never 0, which marks an unused bucket
 }
 
 bool rate_limiter::allow(const wire::socket_address& source, std::uint64_t now) noexcept {

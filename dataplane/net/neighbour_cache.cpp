@@ -1,3 +1,4 @@
+#include "dataplane/wire/mix.hpp"
 #include "dataplane/net/neighbour_cache.hpp"
 
 #include <cstring>
@@ -39,13 +40,7 @@ std::size_t neighbour_cache::home(const key& k) const noexcept {
     std::uint64_t a = 0, b = 0;
     std::memcpy(&a, k.data(), 8);
     std::memcpy(&b, k.data() + 8, 8);
-    std::uint64_t h = (a ^ seed_) * 0x9e3779b97f4a7c15ull ^ b;
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return static_cast<std::size_t>(h) & mask_;
+    return static_cast<std::size_t>(wire::mix64((a ^ seed_) * 0x9e3779b97f4a7c15ull ^ b)) & mask_;
 }
 
 bool neighbour_cache::live(const neighbour_entry& e, std::uint64_t now) const noexcept {

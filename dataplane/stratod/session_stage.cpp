@@ -1,3 +1,4 @@
+#include "dataplane/wire/mix.hpp"
 #include "dataplane/stratod/session_stage.hpp"
 
 #include <rte_lcore.h>
@@ -24,14 +25,7 @@ constexpr unsigned sessions_polled_per_loop = 64;
 constexpr std::uint64_t timer_sweep_us = 10000;  // every session's timers at least this often
 constexpr std::size_t scratch_size = wire::max_datagram;
 
-std::uint64_t mix(std::uint64_t h) noexcept {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-}
+std::uint64_t mix(std::uint64_t k) noexcept { return wire::mix64(k); }
 
 // The route of a reply to the frame a datagram arrived in.
 net::udp_route reverse_route(const rte_mbuf* m, const net::udp_datagram& d, const net::l3_config& l3) noexcept {
