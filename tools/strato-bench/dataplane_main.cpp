@@ -33,6 +33,7 @@
 #include "dataplane/stratod/ring_port.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "tools/strato-bench/bench_frames.hpp"
 #include "tools/strato-bench/worker_cpu.hpp"
 
 namespace strato::bench_hs {
@@ -79,71 +80,6 @@ long resident_kib() {
     while (std::getline(f, line))
         if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
     return -1;
-}
-
-// Frames of IHellos from 198.18.0.0/15 sources with random ports and tags.
-std::vector<std::vector<std::uint8_t>> make_ihellos(std::mt19937_64& rng) {
-    crypto::aes_key key;
-    if (!crypto::make_aes_key(crypto::default_session_key, key)) std::abort();
-    const std::string uri = "rtmfp://198.18.0.1:1935/app";
-    std::vector<std::uint8_t> epd{static_cast<std::uint8_t>(uri.size() + 1), 0x0a};
-    epd.insert(epd.end(), uri.begin(), uri.end());
-    std::vector<std::vector<std::uint8_t>> frames;
-    for (std::size_t i = 0; i < template_count; ++i) {
-        std::array<std::uint8_t, 16> tag;
-        for (auto& b : tag) b = static_cast<std::uint8_t>(rng());
-        std::array<std::uint8_t, 256> dgram{};
-        wire::packet_builder b(dgram, wire::startup_flags, static_cast<std::uint16_t>(rng()), std::nullopt);
-        wire::write_ihello(b.body(), wire::ihello{epd, tag});
-        if (!b.finish()) std::abort();
-        auto sealed = crypto::seal(b, 0, crypto::seal_params{&key, nullptr, 0});
-        if (!sealed.ok()) std::abort();
-        const std::size_t payload = *sealed;
-        std::vector<std::uint8_t> f(net::udp_payload_offset(false, false) + payload);
-        std::memcpy(f.data() + net::udp_payload_offset(false, false), dgram.data(), payload);
-        net::udp_route r;
-        r.source_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x02}};
-        r.destination_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x01}};
-        r.source = wire::socket_address::v4(0xc6120000u | static_cast<std::uint32_t>(rng() & 0x1ffff),
-                                            static_cast<std::uint16_t>(1024 + rng() % 60000));
-        r.destination = wire::socket_address::v4(0xc6120001u, 1935);
-        if (net::write_udp_headers(r, f, payload, net::checksum_mode::software).frame_length != f.size()) std::abort();
-        frames.push_back(std::move(f));
-    }
-    return frames;
-}
-
-// Keeps the worker's RX ring full and empties its TX ring for `seconds`;
-// returns frames the worker sent per second.
-double feed(stratod::ring_port& port, const std::vector<std::vector<std::uint8_t>>& frames, double seconds,
-            std::uint64_t& sent_out) {
-    rte_mbuf* bufs[burst];
-    void* out[burst * 4];
-    std::size_t next = 0;
-    std::uint64_t sent = 0;
-    const std::uint64_t hz = rte_get_tsc_hz();
-    const std::uint64_t start = rte_get_tsc_cycles();
-    const std::uint64_t end = start + static_cast<std::uint64_t>(seconds * static_cast<double>(hz));
-    while (rte_get_tsc_cycles() < end) {
-        const unsigned got = rte_ring_dequeue_burst(port.tx_ring(), out, burst * 4, nullptr);
-        if (got) {
-            sent += got;
-            rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(out), got);
-        }
-        if (rte_ring_free_count(port.rx_ring()) < burst) continue;
-        if (rte_pktmbuf_alloc_bulk(port.pool(), bufs, burst) != 0) continue;
-        for (unsigned i = 0; i < burst; ++i) {
-            const auto& f = frames[next];
-            next = (next + 1) % frames.size();
-            char* p = rte_pktmbuf_append(bufs[i], static_cast<std::uint16_t>(f.size()));
-            std::memcpy(p, f.data(), f.size());
-        }
-        const unsigned n = rte_ring_enqueue_burst(port.rx_ring(), reinterpret_cast<void**>(bufs), burst, nullptr);
-        if (n < burst) rte_pktmbuf_free_bulk(bufs + n, burst - n);
-    }
-    const double elapsed = static_cast<double>(rte_get_tsc_cycles() - start) / static_cast<double>(hz);
-    sent_out = sent;
-    return static_cast<double>(sent) / elapsed;
 }
 
 std::atomic<bool> forward_quit{false};
@@ -326,7 +262,7 @@ int main(int argc, char** argv) {
         return rc;
     }
     std::mt19937_64 rng(20261125);
-    const auto frames = make_ihellos(rng);
+    const auto frames = bench::uri_ihello_frames(rng);
     const double hz = static_cast<double>(rte_get_tsc_hz());
     if (null_port) {
         std::vector<double> wall, per_cpu;
@@ -378,7 +314,7 @@ int main(int argc, char** argv) {
             forward_quit = false;
             rte_eal_remote_launch(forward_main, &pid, worker_lcore);
             std::uint64_t sent = 0;
-            forward_rates.push_back(feed(port, frames, seconds, sent));
+            forward_rates.push_back(bench::feed_ring(port, frames, seconds, &sent));
             forward_quit = true;
             rte_eal_wait_lcore(worker_lcore);
             (void)rte_eth_dev_stop(pid);
@@ -408,7 +344,7 @@ int main(int argc, char** argv) {
             std::uint64_t sent = 0;
             const std::string schedstat = bench::thread_schedstat_path();
             const double cpu_before = bench::on_cpu_seconds(schedstat);
-            rhello_rates.push_back(feed(port, frames, seconds, sent));
+            rhello_rates.push_back(bench::feed_ring(port, frames, seconds, &sent));
             const double cpu_after = bench::on_cpu_seconds(schedstat);
             if (!schedstat.empty() && cpu_after > cpu_before)
                 rhello_per_cpu.push_back(static_cast<double>(sent) / (cpu_after - cpu_before));

@@ -37,6 +37,8 @@
 #include "dataplane/stratod/ring_port.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "dataplane/wire/mix.hpp"
+#include "tools/strato-bench/bench_frames.hpp"
 #include "tools/strato-bench/worker_cpu.hpp"
 
 namespace strato::bench_intro {
@@ -70,71 +72,23 @@ double median(std::vector<double> v) {
 control::peer_id peer_id_of(std::uint32_t i) {
     // Distinct, uniformly spread IDs (the directory hashes them as SHA-256s).
     control::peer_id id{};
-    std::uint64_t x = 0x9e3779b97f4a7c15ull * (i + 1);
+    std::uint64_t x = std::uint64_t{i} << 8;
     for (std::size_t k = 0; k < id.size(); k += 8) {
-        x ^= x >> 31;
-        x *= 0xbf58476d1ce4e5b9ull;
-        x ^= x >> 29;
-        std::memcpy(id.data() + k, &x, 8);
+        const std::uint64_t w = wire::splitmix64_next(x);
+        std::memcpy(id.data() + k, &w, 8);
     }
     return id;
 }
 
+// An IHello naming peer `id` (EPD type 0x0f), from a random initiator.
+bench::frame intro_frame(const control::peer_id& id, std::mt19937_64& rng) {
+    std::vector<std::uint8_t> epd{static_cast<std::uint8_t>(id.size() + 1), 0x0f};
+    epd.insert(epd.end(), id.begin(), id.end());
+    return bench::ihello_frame(epd, rng);
+}
+
 wire::socket_address target_address(std::uint32_t i) {
     return wire::socket_address::v4(0xc6130000u | (i & 0xffff), static_cast<std::uint16_t>(10000 + (i >> 16)));
-}
-
-std::vector<std::uint8_t> intro_frame(const control::peer_id& id, std::mt19937_64& rng, const crypto::aes_key& key) {
-    std::vector<std::uint8_t> epd(2 + id.size());
-    epd[0] = static_cast<std::uint8_t>(id.size() + 1);
-    epd[1] = 0x0f;
-    std::memcpy(epd.data() + 2, id.data(), id.size());
-    std::array<std::uint8_t, 16> tag;
-    for (auto& b : tag) b = static_cast<std::uint8_t>(rng());
-    std::array<std::uint8_t, 256> dgram{};
-    wire::packet_builder b(dgram, wire::startup_flags, static_cast<std::uint16_t>(rng()), std::nullopt);
-    wire::write_ihello(b.body(), wire::ihello{epd, tag});
-    if (!b.finish()) std::abort();
-    auto sealed = crypto::seal(b, 0, crypto::seal_params{&key, nullptr, 0});
-    if (!sealed.ok()) std::abort();
-    const std::size_t payload = *sealed;
-    std::vector<std::uint8_t> f(net::udp_payload_offset(false, false) + payload);
-    std::memcpy(f.data() + net::udp_payload_offset(false, false), dgram.data(), payload);
-    net::udp_route r;
-    r.source_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x02}};
-    r.destination_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x01}};
-    // Initiators from 198.18.0.0/16, targets live in 198.19.0.0/16.
-    r.source = wire::socket_address::v4(0xc6120000u | static_cast<std::uint32_t>(2 + rng() % 0xfff0),
-                                        static_cast<std::uint16_t>(1024 + rng() % 60000));
-    r.destination = wire::socket_address::v4(0xc6120001u, 1935);
-    if (net::write_udp_headers(r, f, payload, net::checksum_mode::software).frame_length != f.size()) std::abort();
-    return f;
-}
-
-// Keeps the worker's RX ring full and empties its TX ring for `seconds`.
-void feed(stratod::ring_port& port, const std::vector<std::vector<std::uint8_t>>& frames, double seconds) {
-    rte_mbuf* bufs[burst];
-    void* out[burst * 4];
-    std::size_t next = 0;
-    const std::uint64_t end = rte_get_tsc_cycles() + static_cast<std::uint64_t>(seconds * static_cast<double>(rte_get_tsc_hz()));
-    while (rte_get_tsc_cycles() < end) {
-        const unsigned got = rte_ring_dequeue_burst(port.tx_ring(), out, burst * 4, nullptr);
-        if (got) rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(out), got);
-        if (rte_ring_free_count(port.rx_ring()) < burst) continue;
-        if (rte_pktmbuf_alloc_bulk(port.pool(), bufs, burst) != 0) continue;
-        for (unsigned i = 0; i < burst; ++i) {
-            const auto& f = frames[next];
-            next = next + 1 == frames.size() ? 0 : next + 1;
-            char* p = rte_pktmbuf_append(bufs[i], static_cast<std::uint16_t>(f.size()));
-            std::memcpy(p, f.data(), f.size());
-        }
-        const unsigned n = rte_ring_enqueue_burst(port.rx_ring(), reinterpret_cast<void**>(bufs), burst, nullptr);
-        if (n < burst) rte_pktmbuf_free_bulk(bufs + n, burst - n);
-    }
-    // Let the worker finish what is queued, then drain.
-    rte_delay_ms(5);
-    for (unsigned got; (got = rte_ring_dequeue_burst(port.tx_ring(), out, burst * 4, nullptr)) != 0;)
-        rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(out), got);
 }
 
 struct window {
@@ -152,7 +106,7 @@ window measure(stratod::runtime& rt, stratod::ring_port& port, const std::vector
     const auto before = rt.totals();
     const double cpu0 = bench::on_cpu_seconds(schedstat);
     const std::uint64_t t0 = rte_get_tsc_cycles();
-    feed(port, frames, seconds);
+    bench::feed_ring(port, frames, seconds, nullptr, true);
     const double elapsed = static_cast<double>(rte_get_tsc_cycles() - t0) / static_cast<double>(rte_get_tsc_hz());
     const double cpu = bench::on_cpu_seconds(schedstat) - cpu0;
     const auto after = rt.totals();
@@ -165,8 +119,6 @@ window measure(stratod::runtime& rt, stratod::ring_port& port, const std::vector
 
 int introduction_main(const options& o) {
     std::mt19937_64 rng(20261125);
-    crypto::aes_key key;
-    if (!crypto::make_aes_key(crypto::default_session_key, key)) return 1;
     stratod::ring_port port("bintro", 16384, 32767);
     const std::uint32_t capacity = std::max(o.peers, session_peers);
     const std::string text =
@@ -256,10 +208,10 @@ int introduction_main(const options& o) {
     }
 
     std::vector<std::vector<std::uint8_t>> full_frames, cold_frames;
-    for (std::uint32_t i = 0; i < session_peers; ++i) full_frames.push_back(intro_frame(peer_id_of(i), rng, key));
+    for (std::uint32_t i = 0; i < session_peers; ++i) full_frames.push_back(intro_frame(peer_id_of(i), rng));
     std::shuffle(full_frames.begin(), full_frames.end(), rng);
     for (std::size_t i = 0; i < cold_templates; ++i)
-        cold_frames.push_back(intro_frame(peer_id_of(static_cast<std::uint32_t>(rng() % o.peers)), rng, key));
+        cold_frames.push_back(intro_frame(peer_id_of(static_cast<std::uint32_t>(rng() % o.peers)), rng));
 
     if (!rt.launch(error)) {
         std::fprintf(stderr, "%s\n", error.c_str());

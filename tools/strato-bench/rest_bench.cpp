@@ -38,6 +38,7 @@
 #include "dataplane/stratod/ring_port.hpp"
 #include "dataplane/stratod/runtime.hpp"
 #include "dataplane/wire/chunks.hpp"
+#include "tools/strato-bench/bench_frames.hpp"
 #include "tools/strato-bench/worker_cpu.hpp"
 
 namespace strato::bench_rest {
@@ -57,66 +58,6 @@ constexpr std::uint32_t directory_peers = 100000;
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
-}
-
-std::vector<std::vector<std::uint8_t>> make_ihellos(std::mt19937_64& rng) {
-    crypto::aes_key key;
-    if (!crypto::make_aes_key(crypto::default_session_key, key)) std::abort();
-    const std::string uri = "rtmfp://198.18.0.1:1935/app";
-    std::vector<std::uint8_t> epd(2 + uri.size());
-    epd[0] = static_cast<std::uint8_t>(uri.size() + 1);
-    epd[1] = 0x0a;
-    std::memcpy(epd.data() + 2, uri.data(), uri.size());
-    std::vector<std::vector<std::uint8_t>> frames;
-    for (std::size_t i = 0; i < 4096; ++i) {
-        std::array<std::uint8_t, 16> tag;
-        for (auto& b : tag) b = static_cast<std::uint8_t>(rng());
-        std::array<std::uint8_t, 256> dgram{};
-        wire::packet_builder b(dgram, wire::startup_flags, static_cast<std::uint16_t>(rng()), std::nullopt);
-        wire::write_ihello(b.body(), wire::ihello{epd, tag});
-        if (!b.finish()) std::abort();
-        auto sealed = crypto::seal(b, 0, crypto::seal_params{&key, nullptr, 0});
-        if (!sealed.ok()) std::abort();
-        std::vector<std::uint8_t> f(net::udp_payload_offset(false, false) + *sealed);
-        std::memcpy(f.data() + net::udp_payload_offset(false, false), dgram.data(), *sealed);
-        net::udp_route r;
-        r.source_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x02}};
-        r.destination_mac = net::mac_address{{0x02, 0, 0, 0, 0, 0x01}};
-        r.source = wire::socket_address::v4(0xc6120000u | static_cast<std::uint32_t>(2 + rng() % 0xfff0),
-                                            static_cast<std::uint16_t>(1024 + rng() % 60000));
-        r.destination = wire::socket_address::v4(0xc6120001u, 1935);
-        if (net::write_udp_headers(r, f, *sealed, net::checksum_mode::software).frame_length != f.size()) std::abort();
-        frames.push_back(std::move(f));
-    }
-    return frames;
-}
-
-// Keeps the worker's RX ring full for `seconds`; returns frames sent per second.
-double feed(stratod::ring_port& port, const std::vector<std::vector<std::uint8_t>>& frames, double seconds) {
-    rte_mbuf* bufs[burst];
-    void* out[burst * 4];
-    std::size_t next = 0;
-    std::uint64_t sent = 0;
-    const std::uint64_t hz = rte_get_tsc_hz();
-    const std::uint64_t start = rte_get_tsc_cycles();
-    const std::uint64_t end = start + static_cast<std::uint64_t>(seconds * static_cast<double>(hz));
-    while (rte_get_tsc_cycles() < end) {
-        const unsigned got = rte_ring_dequeue_burst(port.tx_ring(), out, burst * 4, nullptr);
-        if (got) {
-            sent += got;
-            rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(out), got);
-        }
-        if (rte_ring_free_count(port.rx_ring()) < burst) continue;
-        if (rte_pktmbuf_alloc_bulk(port.pool(), bufs, burst) != 0) continue;
-        for (unsigned i = 0; i < burst; ++i) {
-            const auto& f = frames[next];
-            next = next + 1 == frames.size() ? 0 : next + 1;
-            std::memcpy(rte_pktmbuf_append(bufs[i], static_cast<std::uint16_t>(f.size())), f.data(), f.size());
-        }
-        const unsigned n = rte_ring_enqueue_burst(port.rx_ring(), reinterpret_cast<void**>(bufs), burst, nullptr);
-        if (n < burst) rte_pktmbuf_free_bulk(bufs + n, burst - n);
-    }
-    return static_cast<double>(sent) / (static_cast<double>(rte_get_tsc_cycles() - start) / static_cast<double>(hz));
 }
 
 // A keep-alive HTTP/1.1 client: GET, read headers and Content-Length body.
@@ -205,7 +146,7 @@ void client_loop(std::uint16_t port, const std::atomic<bool>& stop, client_total
 
 int rest_main(const options& o) {
     std::mt19937_64 rng(20261125);
-    const auto frames = make_ihellos(rng);
+    const auto frames = bench::uri_ihello_frames(rng);
     stratod::ring_port port("brest", 16384, 32767);
     const std::string text = "[[ports]]\ndevice = \"" + port.device_name() +
                              "\"\nipv4 = [\"198.18.0.1/15\"]\nmac = \"02:00:00:00:00:01\"\n"
@@ -257,7 +198,7 @@ int rest_main(const options& o) {
     std::uint64_t failures = 0;
     for (int r = 0; r < o.runs; ++r) {
         double cpu0 = bench::on_cpu_seconds(schedstat);
-        quiet.push_back(feed(port, frames, o.seconds));
+        quiet.push_back(bench::feed_ring(port, frames, o.seconds));
         // RHellos per second of worker CPU: the wall-clock rate also moves
         // with whatever else holds the worker's CPU on a shared machine.
         quiet_cpu.push_back(quiet.back() * o.seconds / std::max(1e-9, bench::on_cpu_seconds(schedstat) - cpu0));
@@ -267,7 +208,7 @@ int rest_main(const options& o) {
         std::vector<std::thread> clients;
         for (unsigned c = 0; c < o.clients; ++c) clients.emplace_back(client_loop, server->port(), std::cref(stop), std::ref(t));
         const std::uint64_t t0 = rte_get_tsc_cycles();
-        loaded.push_back(feed(port, frames, o.seconds));
+        loaded.push_back(bench::feed_ring(port, frames, o.seconds));
         const double elapsed = static_cast<double>(rte_get_tsc_cycles() - t0) / static_cast<double>(rte_get_tsc_hz());
         const double done = static_cast<double>(t.stats.load() + t.pages.load());
         loaded_cpu.push_back(loaded.back() * elapsed / std::max(1e-9, bench::on_cpu_seconds(schedstat) - cpu0));
