@@ -258,24 +258,7 @@ class Run:
 
 
 def main():
-    if len(sys.argv) != 4:
-        print(__doc__)
-        return 2
-    reason = it.Netns.unavailable_reason()
-    if reason:
-        it.log("SKIP: " + reason)
-        return it.SKIP
-    it.terminate_on_signals()
-    r = Run(*sys.argv[1:])
-    try:
-        r.run()
-    finally:
-        r.cleanup()
-    if r.f.items:
-        it.log("FAILED: %d check(s)" % len(r.f.items))
-        return 1
-    it.log("PASSED")
-    return 0
+    return it.main_for(Run, __doc__)
 
 
 if __name__ == "__main__":

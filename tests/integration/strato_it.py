@@ -208,3 +208,30 @@ class Stratod:
             if len(parts) == 3 and parts[0] == "final":
                 out[parts[1]] = int(parts[2])
         return out
+
+
+def main_for(run_class, doc, tools=()):
+    """main() of a test whose run_class(*argv[1:]) has run(), cleanup() and a
+    Failures `f`: usage, skip reasons (root, namespaces, `tools`), cleanup
+    on every exit, exit code."""
+    if len(sys.argv) != 4:
+        print(doc)
+        return 2
+    reason = Netns.unavailable_reason()
+    for tool in tools:
+        if reason is None and shutil.which(tool) is None:
+            reason = "%s is not installed" % tool
+    if reason:
+        log("SKIP: " + reason)
+        return SKIP
+    terminate_on_signals()
+    r = run_class(*sys.argv[1:])
+    try:
+        r.run()
+    finally:
+        r.cleanup()
+    if r.f.items:
+        log("FAILED: %d check(s)" % len(r.f.items))
+        return 1
+    log("PASSED")
+    return 0
