@@ -588,6 +588,13 @@ void session_generator::progress(std::uint64_t now, std::uint64_t t0) {
                      static_cast<double>(now - t0) / 1e9, ull(c_.listeners), ull(c_.intro_sent),
                      static_cast<double>(d.intro_sent) / dt, ull(c_.redirects), static_cast<double>(d.redirects) / dt,
                      ull(c_.forwarded), ull(c_.mismatches()), ull(c_.intro_unanswered));
+    else if (o_.what == scenario::joins)
+        std::fprintf(stderr,
+                     "[%6.1fs] sessions %llu joins %llu (%.0f/s) answered %llu of %llu member messages %llu errors %llu "
+                     "in flight %zu\n",
+                     static_cast<double>(now - t0) / 1e9, ull(c_.started), ull(c_.succeeded),
+                     static_cast<double>(d.succeeded) / dt, ull(c_.joins_answered), ull(c_.joins_with_members),
+                     ull(c_.member_messages), ull(c_.mismatches()), active());
     else
         std::fprintf(stderr,
                      "[%6.1fs] started %llu (%.0f/s) succeeded %llu (%.0f/s) closed %llu errors %llu in flight %zu "
