@@ -282,8 +282,9 @@ class Run:
         # also receives the newcomer notices (at most 2 per join, one
         # neighbour each side by default).
         sent = c.get("groups.members_sent", -1)
-        self.f.check(sent <= self.member_messages <= sent + 2 * self.group_joins,
-                     "groups.members_sent %d <= %d member messages strato-load received <= %d"
+        self.f.check(sent < self.member_messages <= sent + 2 * self.group_joins,
+                     "groups.members_sent %d < %d member messages strato-load received (newcomer notices "
+                     "arrived) <= %d"
                      % (sent, self.member_messages, sent + 2 * self.group_joins))
 
 
