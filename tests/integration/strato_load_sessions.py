@@ -13,10 +13,14 @@ only (not speed):
      IHello with the caller's address;
   5. handshake and introductions again over the DPDK backend (net_af_packet
      on the namespace's veth, sources crafted from 198.18.0.128/25);
-  6. joins is refused with exit 2 naming why; bad session options exit 2.
+  6. joins: sessions kept open join 12 groups round robin; every member ID
+     received is one of our sessions in the same group (no mismatch), every
+     join into a group with members is answered, member messages stay within
+     the bootstrap/notify bound;
+  7. bad session options exit 2 naming the option.
 At the end stratod's final counters must agree with strato-load's: sessions
 opened and closed, RHellos sent, introductions, Redirects and Forwarded
-IHellos.
+IHellos, group joins and member IDs sent, no group left behind.
 
 usage: strato_load_sessions.py STRATOD STRATO_LOAD EXAMPLE_CONFIG
 """
@@ -52,6 +56,8 @@ class Run:
         self.introductions = 0
         self.forwarded = 0
         self.peer_id_ihellos = 0
+        self.group_joins = 0
+        self.member_messages = 0
 
     def setup(self):
         self.net.create()
@@ -65,6 +71,10 @@ class Run:
         # per-target introduction buckets too (their limiting is tested in
         # strato_peer_p2p).
         text = re.sub(r"(per_initiator|per_target)_(per_second|burst)\s*=\s*\d+", r"\1_\2 = 10000000", text)
+        # Group limits well above anything a load run makes (defaults are
+        # already high; stated so a smaller default cannot refuse joins here).
+        text = text.replace("[sessions]\n", "[sessions]\nmax_groups = 1000000\nmax_group_members = 1000000\n"
+                                              "max_group_memberships = 10000000\n", 1)
         with open(cfg, "w") as fh:
             fh.write(text)
         self.daemon = it.Stratod(self.stratod_bin, cfg, os.path.join(self.tmp, "stratod.err"))
@@ -195,11 +205,37 @@ class Run:
             self.introductions += t["redirects"] + t["probe_redirects"]
             self.forwarded += t["forwarded"] + t["probe_forwarded"]
 
+        it.log("== joins: 120 sessions kept open, 12 groups, 100/s")
+        p, j = self.load("joins", "--target", TARGET, "--concurrency", "120", "--groups", "12", "--rate", "100",
+                         "--duration", "2", "--warmup", "0", "--sockets", "8", "--timeout", TIMEOUT)
+        t = self.common("joins", p, j)
+        if t is not None:
+            it.log("  joins: %d with members, %d answered, %d member messages, %d duplicates"
+                   % (t["joins_with_members"], t["joins_answered"], t["member_messages"], t["member_duplicates"]))
+            self.f.check(t["started"] == 120 and t["succeeded"] == 120 and t["closed_cleanly"] == 120 and
+                         j["groups"] == 12,
+                         "joins: 120 sessions joined and closed at the end (%d, %d)"
+                         % (t["succeeded"], t["closed_cleanly"]))
+            self.f.check(t["member_mismatches"] == 0 and t["members_over_cap"] == 0,
+                         "joins: every member ID is one of ours in the same group, within the bound")
+            # The first joiner of each group finds nobody; every later one
+            # finds its group's earlier members (setPeerInfo went first).
+            self.f.check(t["joins_with_members"] == 108 and t["joins_answered"] == 108,
+                         "joins: each of the 108 joins into a non-empty group answered (%d of %d)"
+                         % (t["joins_answered"], t["joins_with_members"]))
+            self.f.check(j["latency_us"]["count"] == 108, "joins: one latency per answered join (%d)"
+                         % j["latency_us"]["count"])
+            self.rhellos += t["started"]
+            self.sessions += t["started"]
+            self.closed += t["closed_cleanly"]
+            self.netconnections += t["succeeded"]
+            self.group_joins += t["succeeded"]
+            self.member_messages += t["member_messages"]
+
         it.log("== refusals")
-        p = it.run([self.load_bin, "joins", "--target", TARGET], check=False)
-        self.f.check(p.returncode == 2 and "not yet available" in p.stderr and "NetGroup" in p.stderr,
-                     "joins: exit 2, not yet available, names NetGroup (got %d: %s)" % (p.returncode, p.stderr.strip()))
-        for args, text in ((["handshake", "--target", TARGET, "--backend", "dpdk"], "--dpdk-device"),
+        for args, text in ((["joins", "--target", TARGET, "--groups", "300", "--concurrency", "10"], "--groups"),
+                           (["connect", "--target", TARGET, "--groups", "3"], "--groups"),
+(["handshake", "--target", TARGET, "--backend", "dpdk"], "--dpdk-device"),
                            (["handshake", "--target", TARGET, "--keep"], "--keep"),
                            (["connect", "--target", TARGET, "--listeners", "3"], "--listeners"),
                            (["introductions", "--target", TARGET, "--listeners", "10", "--concurrency", "5"],
@@ -225,7 +261,14 @@ class Run:
         for name, want in (("stage.rhello_sent", self.rhellos),
                            ("stage.session_opened", self.sessions),
                            ("keying.completed", self.sessions),
-                           ("session.messages_in", 2 * self.netconnections),
+                           # connect + setPeerInfo on every NetConnection, plus the GC joins
+                           ("session.messages_in", 2 * self.netconnections + self.group_joins),
+                           ("groups.joins", self.group_joins),
+                           ("groups.refused", 0),
+                           ("groups.commands_lost", 0),
+                           # every membership left with its session
+                           ("groups.count", 0),
+                           ("groups.memberships", 0),
                            ("stage.redirect_sent", self.introductions),
                            ("stage.fihello_sent", self.forwarded),
                            ("stage.introduction", self.introductions),
@@ -235,6 +278,14 @@ class Run:
                      "stratod: sessions closed %s + still lingering %s == %d opened (strato-load saw %d Close Acks)"
                      % (c.get("stage.session_closed"), c.get("sessions.active"), self.sessions, self.closed))
         self.f.check(c.get("drop.rate_limited", 0) == 0, "nothing rate limited")
+        # stratod counts the member IDs it answers joins with; strato-load
+        # also receives the newcomer notices (at most 2 per join, one
+        # neighbour each side by default).
+        sent = c.get("groups.members_sent", -1)
+        self.f.check(sent < self.member_messages <= sent + 2 * self.group_joins,
+                     "groups.members_sent %d < %d member messages strato-load received (newcomer notices "
+                     "arrived) <= %d"
+                     % (sent, self.member_messages, sent + 2 * self.group_joins))
 
 
 def main(argv):

@@ -79,7 +79,9 @@ void print_usage(std::FILE* out) {
         "            orderly close (or --keep the sessions open until the end of the run)\n"
         "  introductions  register --listeners N sessions (setPeerInfo, kept open), then IHellos by\n"
         "            peer ID at --rate from --peers callers: Redirects and Forwarded IHellos checked\n"
-        "not yet available (exit 2): joins (NetGroup joins are not in stratod yet)\n"
+        "  joins     --concurrency N sessions (connect + setPeerInfo, kept open) started at --rate, each\n"
+        "            joining one of --groups G NetGroups (round robin); every member ID received must\n"
+        "            be one of our sessions in that group; latency join -> first member\n"
         "options:\n"
         "  --target rtmfp://HOST[:PORT]/APP  the server; the URI is the EPD (Ancillary Data)\n"
         "  --rate PPS | --rate max      legitimate packets/s, or handshakes/sessions/introductions\n"
@@ -99,6 +101,9 @@ void print_usage(std::FILE* out) {
         "  sessions: --concurrency N (in flight, default 256)  --dh-pool N (precomputed DH key\n"
         "          pairs, default 64)  --timeout S (per phase, default 5)  --keep (connect)\n"
         "          --listeners N (introductions, default 16); --sockets N source endpoints\n"
+        "  joins:  --groups G (default 16)  --bootstrap-max N (default 6)  --notify-neighbours N\n"
+        "          (default 1): stratod's group_bootstrap_max and group_notify_neighbours, the caps\n"
+        "          member messages are checked against\n"
         "  reflect: --listen HOST:PORT  --duration S (0 = until SIGINT/SIGTERM)\n"
         "exit codes: 0 every reply valid, 1 mismatches or no replies, 2 bad usage, 3 setup failed\n");
 }
@@ -113,15 +118,12 @@ std::string parse_options(int argc, char** argv, load_options& o) {
     else if (s == "handshake") o.what = scenario::handshake;
     else if (s == "connect") o.what = scenario::connect;
     else if (s == "introductions") o.what = scenario::introductions;
-    else if (s == "joins")
-        return "scenario \"joins\" is not yet available: NetGroup joins (GC flow, join message, the server's "
-               "peer ID answers) are still being built in stratod; available now: ihello, mix, spoofed, reflect, "
-               "handshake, connect, introductions";
+    else if (s == "joins") o.what = scenario::joins;
     else return "unknown scenario \"" + std::string(s) +
-                "\"; available: ihello, mix, spoofed, reflect, handshake, connect, introductions";
+                "\"; available: ihello, mix, spoofed, reflect, handshake, connect, introductions, joins";
 
     bool have_target = false, have_listen = false, have_invalid = false, have_spoof = false;
-    bool have_listeners = false;
+    bool have_listeners = false, have_group_option = false;
     for (int i = 2; i < argc; ++i) {
         const std::string opt = argv[i];
         auto value = [&](std::string& v) -> bool {
@@ -232,6 +234,15 @@ std::string parse_options(int argc, char** argv, load_options& o) {
         else if (opt == "--listeners") {
             err = integer(o.listeners, 1, 1'000'000);
             have_listeners = true;
+        } else if (opt == "--groups") {
+            err = integer(o.groups, 1, 1'000'000);
+            have_group_option = true;
+        } else if (opt == "--bootstrap-max") {
+            err = integer(o.bootstrap_max, 1, 16);  // stratod's group_bootstrap_max range
+            have_group_option = true;
+        } else if (opt == "--notify-neighbours") {
+            err = integer(o.notify_neighbours, 0, 8);  // stratod's group_notify_neighbours range
+            have_group_option = true;
         } else if (opt == "--timeout") err = number(o.session_timeout, 0.1, 600);
         else if (opt == "--keep") o.keep = true;
         else if (opt == "--json") o.json = true;
@@ -262,7 +273,14 @@ std::string parse_options(int argc, char** argv, load_options& o) {
             return "--listeners: more than --concurrency (" + std::to_string(o.concurrency) +
                    "): every listener holds a session slot";
     }
-    if (o.keep && o.what != scenario::connect) return "--keep: only for the connect scenario";
+    if (o.what == scenario::joins && o.groups > o.concurrency)
+        return "--groups: more than --concurrency (" + std::to_string(o.concurrency) +
+               "): every group needs at least one of the sessions";
+    if (have_group_option && o.what != scenario::joins)
+        return "--groups, --bootstrap-max, --notify-neighbours: only for the joins scenario";
+    if (o.keep && o.what != scenario::connect)
+        return o.what == scenario::joins ? "--keep: joins always keeps its sessions open to the end"
+                                         : "--keep: only for the connect scenario";
     if (have_listeners && o.what != scenario::introductions) return "--listeners: only for the introductions scenario";
     if (o.backend == backend_kind::dpdk) {
         if (o.dpdk_device.empty()) return "--backend dpdk: --dpdk-device DEV is required";

@@ -15,9 +15,9 @@ inline constexpr int exit_mismatch = 1;  // replies failed checks, or nothing ca
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_runtime = 3;   // sockets, EAL or port setup failed
 
-enum class scenario : std::uint8_t { ihello, mix, spoofed, reflect, handshake, connect, introductions };
+enum class scenario : std::uint8_t { ihello, mix, spoofed, reflect, handshake, connect, introductions, joins };
 constexpr bool is_session_scenario(scenario s) noexcept {
-    return s == scenario::handshake || s == scenario::connect || s == scenario::introductions;
+    return s == scenario::handshake || s == scenario::connect || s == scenario::introductions || s == scenario::joins;
 }
 enum class backend_kind : std::uint8_t { kernel, dpdk };
 
@@ -70,10 +70,15 @@ struct load_options {
     bool keep = false;                // connect: keep sessions open until the end of the run
     std::uint64_t listeners = 16;     // introductions: sessions registered with setPeerInfo
     double session_timeout = 5;       // per phase (handshake, connect, close), seconds
+    // joins: --concurrency sessions (kept open) each join one of --groups
+    // groups; the bootstrap caps are stratod's app settings (its defaults),
+    // the bound every session's member messages are checked against.
+    std::uint64_t groups = 16;
+    std::uint64_t bootstrap_max = 6;      // group_bootstrap_max
+    std::uint64_t notify_neighbours = 1;  // group_notify_neighbours (each side)
 };
 
-// Returns an empty string on success, else the message (exit_usage); the
-// joins scenario is refused here with "not yet available".
+// Returns an empty string on success, else the message (exit_usage).
 std::string parse_options(int argc, char** argv, load_options& out);
 void print_usage(std::FILE* out);
 

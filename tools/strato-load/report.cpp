@@ -15,6 +15,7 @@ const char* scenario_name(scenario s) {
     case scenario::handshake: return "handshake";
     case scenario::connect: return "connect";
     case scenario::introductions: return "introductions";
+    case scenario::joins: return "joins";
     }
     return "?";
 }
@@ -125,13 +126,16 @@ void session_counters_json(std::FILE* out, const session_counters& c) {
                  "\"datagrams_sent\":%llu,\"datagrams_received\":%llu,\"tx_failed\":%llu,\"unroutable\":%llu,"
                  "\"listeners\":%llu,\"introductions_sent\":%llu,\"redirects\":%llu,\"redirect_mismatches\":%llu,"
                  "\"forwarded\":%llu,\"forwarded_mismatches\":%llu,\"introductions_unanswered\":%llu,"
-                 "\"probes_sent\":%llu,\"probe_redirects\":%llu,\"probe_forwarded\":%llu}",
+                 "\"probes_sent\":%llu,\"probe_redirects\":%llu,\"probe_forwarded\":%llu,"
+                 "\"joins_with_members\":%llu,\"joins_answered\":%llu,\"member_messages\":%llu,"
+                 "\"member_duplicates\":%llu,\"member_mismatches\":%llu,\"members_over_cap\":%llu}",
                  ull(c.started), ull(c.succeeded), ull(c.closed_cleanly), ull(c.failed), ull(c.timed_out),
                  ull(c.close_unacked), ull(c.unfinished), ull(c.fingerprint_changed), ull(c.mismatches()),
                  ull(c.datagrams_sent), ull(c.datagrams_received), ull(c.tx_failed), ull(c.unroutable),
                  ull(c.listeners), ull(c.intro_sent), ull(c.redirects), ull(c.redirect_mismatches), ull(c.forwarded),
                  ull(c.forwarded_mismatches), ull(c.intro_unanswered), ull(c.probes_sent), ull(c.probe_redirects),
-                 ull(c.probe_forwarded));
+                 ull(c.probe_forwarded), ull(c.joins_with_members), ull(c.joins_answered), ull(c.member_messages),
+                 ull(c.member_duplicates), ull(c.member_mismatches), ull(c.members_over_cap));
 }
 
 // The scenario's unit of work per second in the measured window.
@@ -164,7 +168,14 @@ void print_session_summary(std::FILE* out, const load_options& o, const session_
         std::fprintf(out, "  %s started %llu (%.0f/s), succeeded %llu (%.0f/s), closed cleanly %llu%s\n",
                      o.what == scenario::handshake ? "handshakes" : "sessions", ull(m.started),
                      per_second(m.started, s), ull(m.succeeded), per_second(m.succeeded, s), ull(m.closed_cleanly),
-                     o.keep ? " (--keep: closed at the end)" : "");
+                     o.keep || o.what == scenario::joins ? " (kept open: closed at the end)" : "");
+        if (o.what == scenario::joins)
+            std::fprintf(out, "  joins sent %llu (%.0f/s) over %llu groups; %llu joined a group with members, %llu of "
+                              "them answered; member messages %llu (%llu duplicates, %llu wrong, %llu over the "
+                              "bootstrap bound)\n",
+                         ull(m.succeeded), per_second(m.succeeded, s), ull(o.groups), ull(t.joins_with_members),
+                         ull(t.joins_answered), ull(t.member_messages), ull(t.member_duplicates),
+                         ull(t.member_mismatches), ull(t.members_over_cap));
         if (r.behind_schedule)
             std::fprintf(out, "  %llu starts behind schedule: every --concurrency slot was busy\n",
                          ull(r.behind_schedule));
@@ -172,14 +183,16 @@ void print_session_summary(std::FILE* out, const load_options& o, const session_
     const auto& h = r.latency;
     const char* what = o.what == scenario::handshake ? "IHello -> RIKeying"
                        : o.what == scenario::connect ? "IHello -> connect _result"
+                       : o.what == scenario::joins   ? "join -> first member"
                                                       : "IHello -> Redirect";
     std::fprintf(out, "  latency (%s) p50 %.1f us, p90 %.1f us, p99 %.1f us, p99.9 %.1f us (min %.1f, max %.1f, n %llu)\n",
                  what, us(h.percentile(50)), us(h.percentile(90)), us(h.percentile(99)), us(h.percentile(99.9)),
                  us(h.min()), us(h.max()), ull(h.count()));
     std::fprintf(out, "  whole run: %llu started, %llu succeeded, %llu mismatches (failed %llu, timed out %llu, no Close "
-                      "Ack %llu, redirect %llu, forwarded %llu), %llu unfinished, %llu unroutable datagrams\n",
+                      "Ack %llu, redirect %llu, forwarded %llu, member %llu), %llu unfinished, %llu unroutable datagrams\n",
                  ull(t.started), ull(t.succeeded), ull(t.mismatches()), ull(t.failed), ull(t.timed_out),
-                 ull(t.close_unacked), ull(t.redirect_mismatches), ull(t.forwarded_mismatches), ull(t.unfinished),
+                 ull(t.close_unacked), ull(t.redirect_mismatches), ull(t.forwarded_mismatches),
+                 ull(t.member_mismatches + t.members_over_cap), ull(t.unfinished),
                  ull(t.unroutable));
     std::fprintf(out, "  datagrams sent %llu, received %llu, failed to send %llu; about %zu bytes per open session\n",
                  ull(t.datagrams_sent), ull(t.datagrams_received), ull(t.tx_failed), r.bytes_per_session);
@@ -205,6 +218,7 @@ void print_session_json(std::FILE* out, const load_options& o, const session_res
                  sizeof(peer_state), r.bytes_per_session, r.measured_seconds, r.interrupted ? "true" : "false",
                  o.keep ? "true" : "false");
     json_string(out, r.setup_error);
+    if (o.what == scenario::joins) std::fprintf(out, ",\"groups\":%llu", ull(o.groups));
     std::fprintf(out, ",\"per_second\":%.1f,\"started_per_second\":%.1f,\"behind_schedule\":%llu,",
                  goal_per_second(o, r), per_second(r.measured.started, r.measured_seconds), ull(r.behind_schedule));
     std::fprintf(out, "\"latency_us\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"p99.9\":%.2f,\"min\":%.2f,\"max\":%.2f,"

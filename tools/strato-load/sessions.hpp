@@ -54,10 +54,18 @@ struct session_counters {
     // shows stratod's directory knows it (setPeerInfo is applied
     // asynchronously there). Counted apart, but stratod counts them too.
     std::uint64_t probes_sent = 0, probe_redirects = 0, probe_forwarded = 0;
+    // joins (succeeded = joins sent: connect _result + setPeerInfo + join)
+    std::uint64_t joins_with_members = 0;  // our sessions already in the group when the join went out
+    std::uint64_t joins_answered = 0;      // of those, got a member message (latency recorded)
+    std::uint64_t member_messages = 0;     // `0b <peer ID>` received, all sessions
+    std::uint64_t member_duplicates = 0;   // the same member again on one session (valid, counted)
+    std::uint64_t member_mismatches = 0;   // not `0b` + 32 bytes, or no session of ours in that group
+    std::uint64_t members_over_cap = 0;    // member messages beyond the bootstrap/notify bound (end of run)
 
     // Everything that means a reply or a session was wrong.
     std::uint64_t mismatches() const noexcept {
-        return failed + timed_out + close_unacked + fingerprint_changed + redirect_mismatches + forwarded_mismatches;
+        return failed + timed_out + close_unacked + fingerprint_changed + redirect_mismatches + forwarded_mismatches +
+               member_mismatches + members_over_cap;
     }
     session_counters minus(const session_counters& o) const noexcept;
 };
@@ -65,7 +73,8 @@ struct session_counters {
 struct session_result {
     session_counters total;
     session_counters measured;
-    histogram latency;  // handshake: IHello -> RIKeying; connect: IHello -> _result; introductions: IHello -> Redirect
+    histogram latency;  // handshake: IHello -> RIKeying; connect: IHello -> _result; introductions: IHello -> Redirect;
+                        // joins: join sent -> first member (joins with members only)
     double measured_seconds = 0;
     double dh_pool_seconds = 0;
     std::uint64_t behind_schedule = 0;  // starts due but not made: every --concurrency slot busy
@@ -92,6 +101,7 @@ public:
 private:
     struct slot;
     struct listener;
+    struct group;
 
     std::uint64_t now_ns() const noexcept;
     bool start_slot(std::uint64_t now, bool as_listener, std::uint32_t listener_index);
@@ -101,6 +111,8 @@ private:
     void route_startup(wire::bytes datagram, std::uint64_t now);
     void on_redirect(const wire::redirect& r, std::uint64_t now);
     void on_forwarded(std::uint32_t listener_index, const wire::forwarded_ihello& f);
+    void on_member(std::uint32_t index, wire::bytes message);
+    void check_member_bound();
     void send_introduction(std::uint64_t now);
     void send_probe(std::uint32_t listener_index, std::uint64_t now);
     std::uint16_t caller_socket(std::uint32_t caller) const noexcept;
@@ -123,6 +135,8 @@ private:
 
     std::vector<listener> listeners_;
     std::vector<peer_state> callers_;  // introductions: 8 bytes per simulated caller
+    std::vector<group> groups_;                      // joins
+    std::map<crypto::digest, std::uint32_t> group_of_peer_;  // joins: our peer IDs -> group index
     std::vector<std::uint32_t> probe_nonce_;  // per listener, 0 = its directory entry answered
     tag_codec codec_{0};
     fast_random random_{1};

@@ -95,6 +95,21 @@ BOOST_AUTO_TEST_CASE(session_scenarios_parse) {
     BOOST_TEST((i.what == load::scenario::introductions));
     BOOST_TEST(i.listeners == 100u);
     BOOST_TEST(!load::is_session_scenario(load::scenario::ihello));
+
+    load::load_options j;
+    BOOST_TEST(parse({"joins", "--target", target}, j) == "");
+    BOOST_TEST((j.what == load::scenario::joins));
+    BOOST_TEST(load::is_session_scenario(j.what));
+    BOOST_TEST(j.groups == 16u);  // defaults: stratod's own bootstrap caps
+    BOOST_TEST(j.bootstrap_max == 6u);
+    BOOST_TEST(j.notify_neighbours == 1u);
+    BOOST_TEST(parse({"joins", "--target", target, "--concurrency", "500", "--groups", "50", "--bootstrap-max", "16",
+                      "--notify-neighbours", "0"},
+                     j) == "");
+    BOOST_TEST(j.concurrency == 500u);
+    BOOST_TEST(j.groups == 50u);
+    BOOST_TEST(j.bootstrap_max == 16u);
+    BOOST_TEST(j.notify_neighbours == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(session_scenarios_refuse_with_the_reason) {
@@ -103,7 +118,16 @@ BOOST_AUTO_TEST_CASE(session_scenarios_refuse_with_the_reason) {
         std::string names;
     };
     const std::vector<refusal> cases = {
-        {{"joins", "--target", target}, "NetGroup"},
+        {{"joins", "--target", target, "--keep"}, "--keep: joins always keeps its sessions open"},
+        {{"joins", "--target", target, "--groups", "0"}, "--groups: \"0\" is out of range"},
+        {{"joins", "--target", target, "--groups", "300", "--concurrency", "256"}, "--groups: more than --concurrency"},
+        {{"joins", "--target", target, "--bootstrap-max", "17"}, "--bootstrap-max: \"17\" is out of range"},
+        {{"joins", "--target", target, "--notify-neighbours", "9"}, "--notify-neighbours: \"9\" is out of range"},
+        {{"joins", "--target", target, "--listeners", "4"}, "--listeners: only for the introductions scenario"},
+        {{"connect", "--target", target, "--groups", "4"}, "--groups, --bootstrap-max, --notify-neighbours: only for"},
+        {{"introductions", "--target", target, "--bootstrap-max", "4"}, "only for the joins scenario"},
+        {{"joinz", "--target", target}, "unknown scenario \"joinz\"; available: ihello, mix, spoofed, reflect, "
+                                        "handshake, connect, introductions, joins"},
         {{"handshake", "--target", target, "--backend", "dpdk"}, "--dpdk-device DEV is required"},
         {{"handshake", "--target", target, "--keep"}, "--keep: only for the connect scenario"},
         {{"connect", "--target", target, "--listeners", "4"}, "--listeners: only for the introductions scenario"},
@@ -210,4 +234,35 @@ BOOST_AUTO_TEST_CASE(garbage_is_unroutable_and_handshakes_time_out) {
     BOOST_TEST(res->failures["timeout"] == t.started);
     BOOST_TEST(t.datagrams_sent >= t.started);  // IHellos (and their retransmissions) went out
     BOOST_TEST(io.sent == t.datagrams_sent);
+}
+
+// joins: starts stop at --concurrency (the sessions would stay), not counted
+// as behind schedule; garbage never reaches the member checks.
+BOOST_AUTO_TEST_CASE(joins_start_concurrency_sessions_and_survive_garbage) {
+    load::load_options o;
+    BOOST_REQUIRE(parse({"joins", "--target", target, "--rate", "100", "--duration", "0.2", "--warmup", "0", "--drain",
+                         "0", "--timeout", "0.2", "--concurrency", "4", "--groups", "2", "--dh-pool", "2", "--quiet"},
+                        o) == "");
+    garbage_backend io;
+    load::fast_random r(11);
+    for (std::size_t i = 0; i < 100; ++i) {
+        std::vector<std::uint8_t> d(r.next() % 200);
+        r.fill(d);
+        io.queue.push_back(std::move(d));
+    }
+    load::session_generator g(o, io);
+    BOOST_REQUIRE(g.prepare() == "");
+    auto res = std::make_unique<load::session_result>();
+    volatile int stop = 0;
+    g.run(*res, stop);
+    const auto& t = res->total;
+    BOOST_TEST(t.unroutable == io.queue.size());
+    BOOST_TEST(t.started == 4u);  // 20 due at 100/s, capped at --concurrency
+    BOOST_TEST(res->behind_schedule == 0u);
+    BOOST_TEST(t.timed_out == 4u);
+    BOOST_TEST(t.succeeded == 0u);
+    BOOST_TEST(t.member_messages == 0u);
+    BOOST_TEST(t.members_over_cap == 0u);
+    BOOST_TEST(t.joins_with_members == 0u);
+    BOOST_TEST(res->latency.count() == 0u);
 }
