@@ -8,6 +8,7 @@
 #include <span>
 
 #include "dataplane/wire/bytes.hpp"
+#include "dataplane/wire/mix.hpp"
 
 namespace strato::load {
 
@@ -39,13 +40,9 @@ private:
     std::uint64_t key_;
 };
 
-// splitmix64: cheap, well mixed, and not a security boundary here.
-constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+// splitmix64 of x (one step from state x): cheap, well mixed, and not a
+// security boundary here.
+constexpr std::uint64_t mix64(std::uint64_t x) noexcept { return wire::splitmix64_next(x); }
 
 // A small non-cryptographic PRNG for nonces, garbage bytes and choices in
 // the packet loop (xorshift64*).
