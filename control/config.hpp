@@ -154,6 +154,11 @@ struct sessions_config {
     std::uint32_t max_group_memberships_ = 10000000;
     std::uint32_t max_group_members_ = 100000;      // in one group
     std::uint32_t group_joins_per_second_ = 4;      // per session, burst of the same size
+    // Per-flow session buffers (bytes per session follow from them): sized
+    // for rendezvous by default; live streams want more.
+    std::uint32_t send_buffer_bytes_ = 2560;     // queued, unacknowledged bytes per sending flow
+    std::uint32_t receive_buffer_bytes_ = 1536;  // out-of-order bytes stashed per receiving flow
+    std::uint32_t max_message_bytes_ = 2048;     // largest message reassembled from fragments
 };
 
 // [[apps]]

@@ -327,6 +327,18 @@ constexpr std::array sessions_rows{
     integer<&sessions_config::group_joins_per_second_>(
         "group_joins_per_second", 1, 1000, reload::no,
         "Group joins one session may make per second (same-size burst); more are dropped (group_join_rate)."),
+    integer<&sessions_config::send_buffer_bytes_>(
+        "send_buffer_bytes", 1280, 4194304, reload::no,
+        "Unacknowledged bytes each sending flow of a session may hold (3 flows per session, "
+        "preallocated). Raise for live-stream subscribers; bytes per session are logged at start."),
+    integer<&sessions_config::receive_buffer_bytes_>(
+        "receive_buffer_bytes", 1280, 4194304, reload::no,
+        "Out-of-order bytes each receiving flow may stash (3 flows per session, preallocated); "
+        "it bounds what a publisher can have in flight. Raise for live streams."),
+    integer<&sessions_config::max_message_bytes_>(
+        "max_message_bytes", 1200, 4194304, reload::no,
+        "Largest message reassembled from fragments (a video frame of a live stream); larger "
+        "ones are refused."),
 };
 
 // ---- [[apps]] ------------------------------------------------------------

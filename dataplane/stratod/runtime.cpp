@@ -124,14 +124,17 @@ bool runtime::setup(const control::stratod_config& cfg, std::string& error) {
     scfg.table.capacity = cfg.sessions_.max_sessions_per_lcore_;
     scfg.table.owner_bits = 6;
     // A rendezvous session carries a few small flows: NetConnection control
-    // and return flows, NetGroup channels, a stream or two.
+    // and return flows, NetGroup channels, a stream or two. Buffer sizes come
+    // from [sessions] (small by default; live streams raise them).
     auto& sc = scfg.table.session;
     sc.max_recv_flows = 3;
-    sc.recv_message_max = 2048;
-    sc.recv_stash_bytes = 1536;
+    sc.recv_message_max = cfg.sessions_.max_message_bytes_;
+    sc.recv_stash_bytes = cfg.sessions_.receive_buffer_bytes_;
     sc.max_send_flows = 3;
-    sc.send_flow_bytes = 2560;
-    sc.send_flow_fragments = 8;
+    sc.send_flow_bytes = cfg.sessions_.send_buffer_bytes_;
+    // About one fragment per 320 queued bytes, within what a receiver tracks.
+    sc.send_flow_fragments = static_cast<std::uint16_t>(
+        std::clamp<std::uint32_t>(cfg.sessions_.send_buffer_bytes_ / 320, 8, session::recv_seq_window / 2));
     sc.idle_timeout = std::uint64_t{cfg.sessions_.idle_timeout_seconds_} * session::seconds;
     sc.keepalive_idle = sc.idle_timeout / 3;
     bytes_per_session_ = session::session_table::bytes_per_session(sc) + sizeof(server_session);

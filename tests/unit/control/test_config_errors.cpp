@@ -164,6 +164,12 @@ std::vector<bad_case> bad_cases() {
          {"sessions.relay_per_second: 0 is out of range 1-10000000"}},
         {"relay burst too large", port0 + "[sessions]\nrelay_burst = 10000001\n",
          {"sessions.relay_burst: 10000001 is out of range 1-10000000"}},
+        {"send buffer too small", port0 + "[sessions]\nsend_buffer_bytes = 1000\n",
+         {"sessions.send_buffer_bytes: 1000 is out of range 1280-4194304"}},
+        {"receive buffer too large", port0 + "[sessions]\nreceive_buffer_bytes = 5000000\n",
+         {"sessions.receive_buffer_bytes: 5000000 is out of range 1280-4194304"}},
+        {"message size not a number", port0 + "[sessions]\nmax_message_bytes = \"big\"\n",
+         {"sessions.max_message_bytes: \"big\" is a string, expected an integer"}},
         {"idle timeout below keepalive",
          port0 + "[sessions]\nidle_timeout_seconds = 20\nkeepalive_server_ms = 15000\n",
          {"sessions.idle_timeout_seconds: 20 is less than twice sessions.keepalive_server_ms "
