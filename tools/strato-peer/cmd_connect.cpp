@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tools/strato-peer/command.hpp"
+#include "tools/strato-peer/peer_io.hpp"
 #include "tools/strato-peer/connection.hpp"
 #include "tools/strato-peer/hex.hpp"
 #include "tools/strato-peer/transport.hpp"
@@ -128,15 +129,6 @@ time_us now_us() {
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now().time_since_epoch()).count());
 }
 
-struct socket_out final : datagram_out {
-    udp_transport* t = nullptr;
-    const endpoint* to = nullptr;
-    std::string error;
-    void send(wire::bytes d) noexcept override {
-        auto e = t->send(*to, d);
-        if (!e.empty() && error.empty()) error = e;
-    }
-};
 
 std::string local_text(const endpoint& e) {
     if (e.length == 0) return "";
@@ -194,9 +186,9 @@ outcome run_one(const cli_options& o, const rtmfp_uri& uri, const endpoint& serv
     // RFC 7425 §5.3.3: our own socket address; a wildcard bind would say nothing.
     if (!local.empty()) co.peer_info.push_back(local);
     connection c(std::move(co));
-    socket_out out;
+    transport_out out;
     out.t = &t;
-    out.to = &server;
+    out.to = server;
     auto print_new = [&] {
         auto& r = c.report();
         for (; r.steps_printed < r.steps.size(); ++r.steps_printed)

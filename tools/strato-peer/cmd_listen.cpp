@@ -32,12 +32,6 @@ constexpr const char* usage_text =
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
-struct server_out final : datagram_out {
-    socket_sender* s = nullptr;
-    wire::socket_address to;
-    void send(wire::bytes d) noexcept override { s->send_to(to, d); }
-};
-
 void emit(bool json, const std::string& event, const std::string& text) {
     if (json) {
         json_object j;
@@ -102,7 +96,7 @@ int listen_command(args a) {
     peer_responder responder(cert, crypto::dh_group::modp1024);
     socket_sender sender;
     sender.t = &t;
-    server_out to_server;
+    sender_out to_server;
     to_server.s = &sender;
     to_server.to = server_addr;
     time_us now = now_us();

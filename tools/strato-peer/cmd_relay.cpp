@@ -28,12 +28,6 @@ constexpr const char* usage_text =
 constexpr double first_relay_transaction = 3;
 constexpr std::uint64_t window = 2;
 
-struct server_out final : datagram_out {
-    udp_transport* t = nullptr;
-    endpoint to;
-    void send(wire::bytes d) noexcept override { (void)t->send(to, d); }
-};
-
 void emit(bool json, const std::string& event, const std::string& text) {
     if (json) {
         json_object j;
@@ -92,7 +86,7 @@ int relay_command(args a) {
         std::fprintf(stderr, "strato-peer relay: %s\n", e.c_str());
         return exit_timeout;
     }
-    server_out out;
+    transport_out out;
     out.t = &t;
     out.to = server;
 

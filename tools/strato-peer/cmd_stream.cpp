@@ -62,12 +62,6 @@ struct stream_stats {
     outcome result = outcome::pending;
 };
 
-struct server_out final : datagram_out {
-    udp_transport* t = nullptr;
-    endpoint to;
-    void send(wire::bytes d) noexcept override { (void)t->send(to, d); }
-};
-
 std::vector<std::uint8_t> stream_command(std::string_view name, std::string_view stream_name, bool publish) {
     std::vector<std::uint8_t> buf(stream_name.size() + 64);
     wire::writer w(buf);
@@ -103,7 +97,7 @@ void run_stream_client(const stream_job& job, stream_stats& st) {
         st.result = outcome::timeout;
         return;
     }
-    server_out out;
+    transport_out out;
     out.t = &t;
     out.to = job.server;
     std::uint64_t last_number = 0;

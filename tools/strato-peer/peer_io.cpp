@@ -63,4 +63,9 @@ std::uint16_t local_port(const udp_transport& t) {
     return to_socket_address(e).port;
 }
 
+void transport_out::send(wire::bytes d) noexcept {
+    auto e = t->send(to, d);
+    if (!e.empty() && error.empty()) error = e;
+}
+
 } // namespace strato::peer

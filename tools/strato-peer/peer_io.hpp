@@ -1,5 +1,5 @@
 #pragma once
-// Kernel-socket glue shared by `listen` and `call`: one unconnected UDP
+// Kernel-socket glue shared by the strato-peer commands: one unconnected UDP
 // socket talking to the server and to peers, the clock, address conversion.
 #include <string>
 
@@ -18,6 +18,21 @@ struct socket_sender final : addressed_out {
     std::string error;
     std::uint64_t datagrams = 0;
     void send_to(const wire::socket_address& to, wire::bytes d) noexcept override;
+};
+
+// What a client connection sends, to one fixed destination (the server):
+// straight over a udp_transport, remembering the first send error ...
+struct transport_out final : datagram_out {
+    udp_transport* t = nullptr;
+    endpoint to;
+    std::string error;
+    void send(wire::bytes d) noexcept override;
+};
+// ... or through a socket_sender that also talks to peers.
+struct sender_out final : datagram_out {
+    socket_sender* s = nullptr;
+    wire::socket_address to;
+    void send(wire::bytes d) noexcept override { s->send_to(to, d); }
 };
 
 // The local IP the kernel would use toward `server`, with `port`: what
