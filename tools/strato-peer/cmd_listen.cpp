@@ -32,17 +32,6 @@ constexpr const char* usage_text =
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
-void emit(bool json, const std::string& event, const std::string& text) {
-    if (json) {
-        json_object j;
-        j.text("event", event).text("text", text);
-        std::printf("%s\n", j.finish().c_str());
-    } else {
-        std::printf("  %s\n", text.c_str());
-    }
-    std::fflush(stdout);
-}
-
 } // namespace
 
 int listen_command(args a) {
@@ -116,7 +105,7 @@ int listen_command(args a) {
     std::vector<std::vector<std::uint8_t>> echoes;
     co.on_relay = [&](std::string_view from, wire::bytes amf) {
         ++relayed_in;
-        emit(json, "on_relay", "onRelay from " + std::string(from) + ": " + amf_values_text(amf));
+        emit_event(json, "on_relay", "onRelay from " + std::string(from) + ": " + amf_values_text(amf));
         if (!relay_echo) return;
         std::vector<std::uint8_t> m(amf.size() + from.size() + 64);
         wire::writer w(m);
@@ -134,7 +123,7 @@ int listen_command(args a) {
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
     if (!json) std::printf("listen %s -> %s\n", uri.text.c_str(), format_endpoint(server).c_str());
-    emit(json, "peer_id", "peer ID " + to_hex(id.peer_id));
+    emit_event(json, "peer_id", "peer ID " + to_hex(id.peer_id));
     bool registered = false;
     c.begin(now, to_server);
     // The first IHello bound the socket: now its port is known.
@@ -143,9 +132,9 @@ int listen_command(args a) {
     std::vector<std::uint8_t> buf(65536);
     auto flush_events = [&] {
         auto& r = c.report();
-        for (; r.steps_printed < r.steps.size(); ++r.steps_printed) emit(json, "server", r.steps[r.steps_printed]);
+        for (; r.steps_printed < r.steps.size(); ++r.steps_printed) emit_event(json, "server", r.steps[r.steps_printed]);
         auto& ev = responder.events();
-        for (const auto& e : ev) emit(json, "peer", e.text);
+        for (const auto& e : ev) emit_event(json, "peer", e.text);
         ev.clear();
     };
     flush_events();
@@ -180,7 +169,7 @@ int listen_command(args a) {
         responder.poll(now, sender);
         if (!registered && c.current_phase() == phase::connected) {
             registered = true;
-            emit(json, "registered", "registered as " + to_hex(id.peer_id) + " (setPeerInfo " + local + ")");
+            emit_event(json, "registered", "registered as " + to_hex(id.peer_id) + " (setPeerInfo " + local + ")");
         }
         flush_events();
     }

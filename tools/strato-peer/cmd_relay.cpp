@@ -28,17 +28,6 @@ constexpr const char* usage_text =
 constexpr double first_relay_transaction = 3;
 constexpr std::uint64_t window = 2;
 
-void emit(bool json, const std::string& event, const std::string& text) {
-    if (json) {
-        json_object j;
-        j.text("event", event).text("text", text);
-        std::printf("%s\n", j.finish().c_str());
-    } else {
-        std::printf("  %s\n", text.c_str());
-    }
-    std::fflush(stdout);
-}
-
 } // namespace
 
 int relay_command(args a) {
@@ -104,14 +93,14 @@ int relay_command(args a) {
             ++failed;
             const std::string text = "relay failed: " + ans.code + ": " + ans.description;
             if (first_error.empty()) first_error = text;
-            emit(json, "relay_failed", text);
+            emit_event(json, "relay_failed", text);
         } else if (ans.name == "_result") {
             ++acked;
         }
     };
     co.on_relay = [&](std::string_view sender, wire::bytes amf) {
         ++replies;
-        emit(json, "on_relay", "onRelay from " + std::string(sender) + ": " + amf_values_text(amf));
+        emit_event(json, "on_relay", "onRelay from " + std::string(sender) + ": " + amf_values_text(amf));
     };
     connection c(std::move(co));
     if (!json) std::printf("relay %s -> %s\n", uri.text.c_str(), format_endpoint(server).c_str());
@@ -138,7 +127,7 @@ int relay_command(args a) {
                 if (m.empty() || !c.call(wire::bytes{m.data(), m.size()})) break;  // send buffer full: next round
             }
             if (sent == count) {
-                emit(json, "sent", "sent " + std::to_string(count) + " relay" + (count == 1 ? "" : "s") + " to " + target);
+                emit_event(json, "sent", "sent " + std::to_string(count) + " relay" + (count == 1 ? "" : "s") + " to " + target);
                 done_deadline = now + timeout_ms * session::ms;
             }
         }
@@ -161,7 +150,7 @@ int relay_command(args a) {
         c.poll(now, out);
         auto& rep = c.report();
         for (; rep.steps_printed < rep.steps.size(); ++rep.steps_printed)
-            if (!json) emit(false, "server", rep.steps[rep.steps_printed]);
+            if (!json) emit_event(false, "server", rep.steps[rep.steps_printed]);
     }
     const auto& rep = c.report();
     const bool ok = c.result() == outcome::ok && acked == count && (!wait_reply || replies >= count);

@@ -49,4 +49,8 @@ private:
     std::string out_ = "{";
 };
 
+// One line of a command's event stream, flushed: {"event": E, "text": T}
+// with --json, the indented text otherwise.
+void emit_event(bool json, const std::string& event, const std::string& text);
+
 } // namespace strato::peer

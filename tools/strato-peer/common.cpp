@@ -70,4 +70,15 @@ std::string json_object::finish() {
     return out_;
 }
 
+void emit_event(bool json, const std::string& event, const std::string& text) {
+    if (json) {
+        json_object j;
+        j.text("event", event).text("text", text);
+        std::printf("%s\n", j.finish().c_str());
+    } else {
+        std::printf("  %s\n", text.c_str());
+    }
+    std::fflush(stdout);
+}
+
 } // namespace strato::peer
